@@ -1,0 +1,516 @@
+// coflow/pipeline/coroutine.hpp
+//
+// coroutine<In, Out, Result>: a push-style coroutine with the semantics of Python's generator
+// coroutines. The body waits at receive points, is resumed each time a value is sent in, may
+// answer each value with a reply, and may finish with a result.
+//
+//   coflow::coroutine<double, double> averager() {
+//     double total = 0;
+//     long count = 0;
+//     std::optional<double> average;             // Python's None: the first reply is empty
+//     while (auto term = co_yield average) {     // empty optional = end of stream
+//       total += *term;
+//       average = total / static_cast<double>(++count);
+//     }
+//   }
+//
+//   auto avg = averager();
+//   avg.start();          // -> empty optional
+//   avg.send(10);         // -> 10
+//   avg.send(20);         // -> 15
+//   avg.close();          // end of stream; the body returns
+//
+// Python -> C++:
+//
+//   | Python                          | coflow                                         |
+//   |---------------------------------|------------------------------------------------|
+//   | value = yield reply             | std::optional<In> v = co_yield reply;          |
+//   | value = yield                   | std::optional<In> v = co_yield coflow::receive;|
+//   | yield x (several per input)     | co_yield coflow::emit(x);                      |
+//   | return result (StopIteration)   | co_return result;                              |
+//   | next(c) (priming)               | c.start()                                      |
+//   | c.send(v)                       | c.send(v)      -> std::optional<Out>           |
+//   | next(c) after a yield x         | c.next()       -> std::optional<Out>           |
+//   | c.throw(e)                      | c.throw_into(e)                                |
+//   | c.close()                       | c.close()      -> Result                       |
+//   | inspect.getgeneratorstate(c)    | c.status()     -> coflow::status               |
+//   | GeneratorExit                   | an empty optional at the receive point         |
+//   | "generator ignored GeneratorExit" | protocol_error from close()                  |
+//
+// Guarantees:
+// - Allocation: one frame allocation per coroutine, none per value.
+// - Exceptions: an exception escaping the body is captured in the frame and rethrown from
+//   the call that resumed it (start, send, next, close, throw_into); the coroutine is then
+//   done. Misuse throws coflow::protocol_error naming the mistake.
+// - Lifetime: move-only; the object owns its frame, and destroying it destroys the frame and
+//   runs the destructors of the body's locals. Destroying it from inside its own running body
+//   is deferred: the frame is destroyed when the body next suspends, and the call that resumed
+//   it throws protocol_error.
+// - Parameters: a coroutine function may not take `const T&` or `T&&` parameters, which can
+//   bind a temporary that dies before the body reads it; this is a compile-time error. Take
+//   parameters by value, or by non-const reference to an object the caller keeps alive.
+#pragma once
+
+#include <concepts>
+#include <coroutine>
+#include <exception>
+#include <optional>
+#include <type_traits>
+#include <utility>
+
+#include "pipeline/protocol_error.hpp"
+#include "pipeline/receive.hpp"
+#include "pipeline/status.hpp"
+
+namespace coflow {
+
+template <class In, class Out = void, class Result = void>
+class coroutine;
+
+/// consumer<In, Result> is a coroutine that receives values and answers nothing.
+template <class In, class Result = void>
+using consumer = coroutine<In, void, Result>;
+
+namespace detail {
+
+template <class>
+inline constexpr bool always_false = false;
+
+// Thrown by the resumer when the body destroyed its own owner; nothing may touch the owner.
+class orphaned_error : public protocol_error {
+ public:
+  using protocol_error::protocol_error;
+};
+
+// Where a body stands when it is not running.
+enum class point : unsigned char { start, receiving, emitting, finished };
+
+template <class Out>
+struct outbox {
+  std::optional<Out> value;
+};
+template <>
+struct outbox<void> {};
+
+template <class Result>
+struct result_slot {
+  std::optional<Result> result;
+  template <std::convertible_to<Result> R>
+  void return_value(R&& r) {
+    result.emplace(std::forward<R>(r));
+  }
+};
+template <>
+struct result_slot<void> {
+  void return_void() noexcept {}
+};
+
+// State shared by every promise: what the driver and the body exchange.
+template <class In, class Out, class Result>
+struct promise_state : result_slot<Result> {
+  std::optional<In> inbox;
+  [[no_unique_address]] outbox<Out> out;
+  std::exception_ptr failure;   // escaped the body; rethrown by the call that resumed it
+  std::exception_ptr injected;  // from throw_into; raised at the point where the body waits
+  point where = point::start;
+  bool running = false;
+  bool eos_delivered = false;  // close() handed the body its end of stream
+  bool orphaned = false;       // the owner was destroyed while the body was running
+
+  void raise_injected() {
+    if (injected) std::rethrow_exception(std::exchange(injected, nullptr));
+  }
+};
+
+template <class T>
+concept complete_type = requires {
+  sizeof(T);
+};
+
+// A parameter that can bind a temporary: `const T&` or `T&&`. A lambda's call operator takes
+// its own closure as `const L&`, and the closure type is still incomplete inside its body:
+// that parameter is exempt (a lambda's captures are the caller's to keep alive, CP.51).
+template <class P>
+inline constexpr bool binds_temporary = (std::is_rvalue_reference_v<P> ||
+                                         (std::is_lvalue_reference_v<P> &&
+                                          std::is_const_v<std::remove_reference_t<P>>)) &&
+                                        complete_type<std::remove_cvref_t<P>>;
+
+}  // namespace detail
+
+template <class In, class Out, class Result>
+class [[nodiscard]] coroutine {
+  static_assert(!std::is_reference_v<In> && !std::is_void_v<In>,
+                "coflow::coroutine<In, ...>: In must be an object type (values are moved in)");
+  static_assert(!std::is_reference_v<Out>,
+                "coflow::coroutine<In, Out, ...>: Out must be an object type or void");
+
+  using state = detail::promise_state<In, Out, Result>;
+
+ public:
+  using input_type = In;
+  using output_type = Out;
+  using result_type = Result;
+  /// reply_type is what start, send, next and throw_into return: the body's next output, or
+  /// nothing when it answered nothing; `void` for a consumer.
+  using reply_type = std::conditional_t<std::is_void_v<Out>, void, std::optional<Out>>;
+
+  class promise_type;
+  using handle_type = std::coroutine_handle<promise_type>;
+
+  coroutine(coroutine&& other) noexcept
+      : handle_(std::exchange(other.handle_, nullptr)),
+        abandoned_(std::exchange(other.abandoned_, false)) {}
+
+  coroutine& operator=(coroutine&& other) noexcept {
+    if (this != &other) {
+      release();
+      handle_ = std::exchange(other.handle_, nullptr);
+      abandoned_ = std::exchange(other.abandoned_, false);
+    }
+    return *this;
+  }
+
+  ~coroutine() { release(); }
+
+  /// start runs the body to its first receive or emit point and returns what it output
+  /// there. Python: next(c) on a new generator.
+  reply_type start() {
+    check_usable("start()");
+    if (where() != detail::point::start) fail("start()", "the coroutine was already started");
+    resume(handle_);
+    return take_output(handle_);
+  }
+
+  /// send delivers `value` to the receive point the body waits at, runs the body to its next
+  /// receive or emit point, and returns what it output there (empty if it answered nothing
+  /// or finished). Python: c.send(value).
+  reply_type send(In value) {
+    check_receiving("send()");
+    auto h = handle_;
+    h.promise().inbox.emplace(std::move(value));
+    resume(h);
+    return take_output(h);
+  }
+
+  /// send(value, out) delivers `value` and passes every output to `out`, running the body on
+  /// through its emit points until it waits for the next value or finishes. This is how a
+  /// pipeline drives a stage.
+  template <class Fn>
+    requires(std::is_void_v<Out> || std::invocable<Fn&, Out&&>)
+  void send(In value, Fn&& out) {
+    check_receiving("send()");
+    auto h = handle_;
+    h.promise().inbox.emplace(std::move(value));
+    resume(h);
+    drain(h, out);
+  }
+
+  /// next resumes a body that stopped at `co_yield coflow::emit(x)` (or starts a new one) and
+  /// returns its next output. Python: next(c).
+  reply_type next() {
+    check_usable("next()");
+    if (handle_.done()) fail("next()", "next() after the coroutine is done");
+    if (where() == detail::point::receiving)
+      fail("next()", "the coroutine waits for a value; call send() or close()");
+    auto h = handle_;
+    resume(h);
+    return take_output(h);
+  }
+
+  /// close delivers end of stream (an empty optional at the receive point), runs the body to
+  /// its end and returns its result. A new coroutine is started first, so that it can return
+  /// its result for an empty stream. On a finished coroutine it runs nothing and returns the
+  /// result again. A body that waits for another value after end of stream is destroyed and
+  /// close throws protocol_error (Python's "generator ignored GeneratorExit"). Values the
+  /// body emits while closing need close(out); here they are a protocol_error.
+  Result close() {
+    return close([](auto&&) {
+      throw protocol_error(
+          "coflow::coroutine::close(): the body emitted a value while closing; call "
+          "close(out) to receive its flush");
+    });
+  }
+
+  /// close(out) is close() that passes each value the body outputs while closing to `out`.
+  template <class Fn>
+    requires(std::is_void_v<Out> || std::invocable<Fn&, Out&&>)
+  Result close(Fn&& out) {
+    check_usable("close()");
+    if (handle_.done()) return finished_result();
+    if (running()) fail("close()", "the coroutine is already running");
+    auto h = handle_;
+    if (where() == detail::point::start) {
+      resume(h);
+      drain(h, out);
+    }
+    // Finish any emits still pending, then deliver end of stream once.
+    while (!h.done()) {
+      auto& p = h.promise();
+      if (p.where == detail::point::receiving) {
+        if (p.eos_delivered) {
+          abandon();
+          fail("close()", "the body waited for another value after end of stream (it must finish)");
+        }
+        p.eos_delivered = true;
+        p.inbox.reset();
+      }
+      try {
+        resume(h);
+        drain(h, out);
+      } catch (const detail::orphaned_error&) {
+        throw;  // this object is gone
+      } catch (...) {
+        if (!h.done()) abandon();  // `out` threw: the stream cannot be finished
+        throw;
+      }
+    }
+    return finished_result();
+  }
+
+  /// throw_into raises `error` at the point where the body waits. If the body handles it,
+  /// throw_into returns the body's next output; otherwise the exception propagates out of
+  /// throw_into and the coroutine is done. On a new coroutine the body never runs: the
+  /// coroutine is done and the exception propagates. Python: c.throw(error).
+  template <class E>
+  reply_type throw_into(E error) {
+    return throw_into(std::make_exception_ptr(std::move(error)));
+  }
+
+  reply_type throw_into(std::exception_ptr error) {
+    check_usable("throw_into()");
+    if (handle_.done()) fail("throw_into()", "throw_into() after the coroutine is done");
+    if (running()) fail("throw_into()", "the coroutine is already running");
+    if (error == nullptr) fail("throw_into()", "the exception_ptr is null");
+    if (where() == detail::point::start) {
+      abandon();
+      std::rethrow_exception(error);
+    }
+    auto h = handle_;
+    h.promise().injected = std::move(error);
+    resume(h);
+    return take_output(h);
+  }
+
+  /// status is created, running (only as seen from inside the body), suspended or done.
+  [[nodiscard]] ::coflow::status status() const {
+    if (abandoned_) return ::coflow::status::done;
+    check_usable("status()");
+    if (handle_.done()) return ::coflow::status::done;
+    if (running()) return ::coflow::status::running;
+    return where() == detail::point::start ? ::coflow::status::created
+                                           : ::coflow::status::suspended;
+  }
+
+  /// done is true once the body has finished: returned, failed, or was closed.
+  [[nodiscard]] bool done() const { return status() == ::coflow::status::done; }
+
+  /// receiving is true while the body waits at a receive point, ready for send().
+  [[nodiscard]] bool receiving() const {
+    return !abandoned_ && handle_ && !handle_.done() && !running() &&
+           where() == detail::point::receiving;
+  }
+
+  /// emitting is true while the body stopped at `co_yield coflow::emit(x)` with more to do
+  /// before it waits again; next() continues it.
+  [[nodiscard]] bool emitting() const {
+    return !abandoned_ && handle_ && !handle_.done() && !running() &&
+           where() == detail::point::emitting;
+  }
+
+ private:
+  explicit coroutine(handle_type h) noexcept : handle_(h) {}
+
+  [[noreturn]] static void fail(const char* call, const char* mistake) {
+    throw protocol_error(std::string("coflow::coroutine::") + call + ": " + mistake);
+  }
+
+  void check_usable(const char* call) const {
+    if (abandoned_) return;
+    if (!handle_) fail(call, "use of a moved-from coroutine");
+  }
+
+  void check_receiving(const char* call) const {
+    if (abandoned_ || !handle_) {
+      check_usable(call);
+      fail(call, "send() after the coroutine is done");
+    }
+    if (handle_.done()) fail(call, "send() after the coroutine is done");
+    if (running()) fail(call, "the coroutine is already running (re-entrant send)");
+    switch (where()) {
+      case detail::point::start:
+        fail(call, "send() before start(): a new coroutine must be started first");
+      case detail::point::emitting:
+        fail(call, "the coroutine is emitting, not receiving; call next() first");
+      default:
+        break;
+    }
+  }
+
+  [[nodiscard]] bool running() const { return handle_.promise().running; }
+  [[nodiscard]] detail::point where() const { return handle_.promise().where; }
+
+  // Resumes the body. Uses only `h`: the body may have destroyed this object meanwhile.
+  static void resume(handle_type h) {
+    auto& p = h.promise();
+    p.running = true;
+    h.resume();
+    p.running = false;
+    if (p.orphaned) {
+      h.destroy();
+      throw detail::orphaned_error(
+          "coflow::coroutine: the coroutine was destroyed from inside its own body; its "
+          "frame was destroyed when the body suspended");
+    }
+    if (p.failure) std::rethrow_exception(std::exchange(p.failure, nullptr));
+  }
+
+  static reply_type take_output(handle_type h) {
+    if constexpr (!std::is_void_v<Out>) {
+      return std::exchange(h.promise().out.value, std::nullopt);
+    }
+  }
+
+  // Passes each output to `out`, resuming through emit points until the body waits or ends.
+  template <class Fn>
+  static void drain(handle_type h, Fn& out) {
+    for (;;) {
+      if constexpr (!std::is_void_v<Out>) {
+        auto& box = h.promise().out.value;
+        if (box) {
+          Out value = std::move(*box);
+          box.reset();
+          out(std::move(value));
+        }
+      }
+      if (h.done() || h.promise().where != detail::point::emitting) return;
+      resume(h);
+    }
+  }
+
+  Result finished_result() {
+    if constexpr (!std::is_void_v<Result>) {
+      if (abandoned_ || !handle_.promise().result)
+        fail("close()",
+             "the coroutine finished without a result (it failed, or its result "
+             "was moved out by an earlier close())");
+      auto& result = handle_.promise().result;
+      if constexpr (std::is_copy_constructible_v<Result>) {
+        return *result;
+      } else {
+        Result r = std::move(*result);
+        result.reset();
+        return r;
+      }
+    }
+  }
+
+  // Destroys the frame now (running the locals' destructors); the coroutine is done.
+  void abandon() noexcept {
+    if (handle_) handle_.destroy();
+    handle_ = nullptr;
+    abandoned_ = true;
+  }
+
+  void release() noexcept {
+    if (!handle_) return;
+    if (handle_.promise().running) {
+      handle_.promise().orphaned = true;  // the resumer destroys the frame when it suspends
+    } else {
+      handle_.destroy();
+    }
+    handle_ = nullptr;
+  }
+
+  handle_type handle_;
+  bool abandoned_ = false;
+};
+
+template <class In, class Out, class Result>
+class coroutine<In, Out, Result>::promise_type : public detail::promise_state<In, Out, Result> {
+  using base = detail::promise_state<In, Out, Result>;
+
+  struct wait_for_value {
+    promise_type& promise;
+    static constexpr bool await_ready() noexcept { return false; }
+    static constexpr void await_suspend(std::coroutine_handle<>) noexcept {}
+    std::optional<In> await_resume() {
+      promise.raise_injected();
+      return std::exchange(promise.inbox, std::nullopt);
+    }
+  };
+
+  struct continue_after_emit {
+    promise_type& promise;
+    static constexpr bool await_ready() noexcept { return false; }
+    static constexpr void await_suspend(std::coroutine_handle<>) noexcept {}
+    void await_resume() { promise.raise_injected(); }
+  };
+
+ public:
+  coroutine get_return_object() noexcept { return coroutine(handle_type::from_promise(*this)); }
+
+  std::suspend_always initial_suspend() noexcept { return {}; }
+
+  std::suspend_always final_suspend() noexcept {
+    this->where = detail::point::finished;
+    return {};
+  }
+
+  void unhandled_exception() noexcept { this->failure = std::current_exception(); }
+
+  /// `co_yield coflow::receive`: wait for the next value without answering.
+  wait_for_value yield_value(receive_t) noexcept {
+    this->where = detail::point::receiving;
+    return {*this};
+  }
+
+  /// `co_yield reply`: answer `reply`, then wait for the next value.
+  template <class R>
+    requires(!std::is_void_v<Out> && std::convertible_to<R, Out> &&
+             !std::same_as<std::remove_cvref_t<R>, receive_t>)
+  wait_for_value yield_value(R&& reply) {
+    this->out.value.emplace(std::forward<R>(reply));
+    this->where = detail::point::receiving;
+    return {*this};
+  }
+
+  /// `co_yield maybe_reply`: answer only if the optional holds a value (Python's None).
+  template <class R>
+    requires(!std::is_void_v<Out> && std::convertible_to<R, Out>)
+  wait_for_value yield_value(std::optional<R> reply) {
+    if (reply) this->out.value.emplace(std::move(*reply));
+    this->where = detail::point::receiving;
+    return {*this};
+  }
+
+  /// `co_yield coflow::emit(x)`: output x and continue without waiting for input.
+  template <class R>
+    requires(!std::is_void_v<Out> && std::convertible_to<R, Out>)
+  continue_after_emit yield_value(emitted<R> e) {
+    this->out.value.emplace(std::move(e.value));
+    this->where = detail::point::emitting;
+    return {*this};
+  }
+
+  /// A coroutine body waits only with co_yield; there is nothing to co_await.
+  template <class T>
+  void await_transform(T&&) {
+    static_assert(detail::always_false<T>,
+                  "co_await is not supported in a coflow::coroutine body: wait for values "
+                  "with `co_yield reply` or `co_yield coflow::receive`");
+  }
+};
+
+}  // namespace coflow
+
+/// Rejects coroutine functions whose parameters can dangle (C++ Core Guidelines CP.53).
+template <class In, class Out, class Result, class... Params>
+struct std::coroutine_traits<coflow::coroutine<In, Out, Result>, Params...> {
+  static_assert((!coflow::detail::binds_temporary<Params> && ...),
+                "a coflow::coroutine function must take its parameters by value: a `const T&` "
+                "or `T&&` parameter can bind a temporary that is destroyed before the body "
+                "reads it. Take the parameter by value (or by non-const reference to an object "
+                "the caller keeps alive).");
+  using promise_type = typename coflow::coroutine<In, Out, Result>::promise_type;
+};
