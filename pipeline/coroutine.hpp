@@ -82,6 +82,15 @@ class orphaned_error : public protocol_error {
   using protocol_error::protocol_error;
 };
 
+// Fn can take the coroutine's outputs (anything can, for a coroutine that outputs nothing).
+template <class Fn, class Out>
+struct accepts_output : std::bool_constant<std::invocable<Fn&, Out&&>> {};
+template <class Fn>
+struct accepts_output<Fn, void> : std::true_type {};
+
+template <class Fn, class Out>
+concept output_callback = accepts_output<Fn, Out>::value;
+
 // Where a body stands when it is not running.
 enum class point : unsigned char { start, receiving, emitting, finished };
 
@@ -136,6 +145,22 @@ inline constexpr bool binds_temporary = (std::is_rvalue_reference_v<P> ||
                                           std::is_const_v<std::remove_reference_t<P>>)) &&
                                         complete_type<std::remove_cvref_t<P>>;
 
+// The closure of a generic lambda is complete by the time its call operator is instantiated,
+// so its `const L&` object parameter is recognised instead as the object whose call operator,
+// given the remaining parameters, returns this very coroutine type.
+template <class Coro, class Object, class... Rest>
+concept call_operator_object =
+    std::is_class_v<std::remove_cvref_t<Object>> && std::is_invocable_v<Object, Rest...> &&
+    std::same_as<std::invoke_result_t<Object, Rest...>, Coro>;
+
+template <class Coro, class... Params>
+inline constexpr bool parameters_by_value = (!binds_temporary<Params> && ...);
+
+template <class Coro, class Object, class... Rest>
+inline constexpr bool parameters_by_value<Coro, Object, Rest...> =
+    (!binds_temporary<Object> ||
+     call_operator_object<Coro, Object, Rest...>)&&(!binds_temporary<Rest> && ...);
+
 }  // namespace detail
 
 template <class In, class Out, class Result>
@@ -176,10 +201,20 @@ class [[nodiscard]] coroutine {
   /// start runs the body to its first receive or emit point and returns what it output
   /// there. Python: next(c) on a new generator.
   reply_type start() {
-    check_usable("start()");
-    if (where() != detail::point::start) fail("start()", "the coroutine was already started");
+    check_startable();
     resume(handle_);
     return take_output(handle_);
+  }
+
+  /// start(out) is start() that passes every output to `out`, running the body on through its
+  /// emit points until it first waits for a value or finishes. Pipelines start stages so.
+  template <class Fn>
+    requires detail::output_callback<Fn, Out>
+  void start(Fn&& out) {
+    check_startable();
+    auto h = handle_;
+    resume(h);
+    drain(h, out);
   }
 
   /// send delivers `value` to the receive point the body waits at, runs the body to its next
@@ -197,7 +232,7 @@ class [[nodiscard]] coroutine {
   /// through its emit points until it waits for the next value or finishes. This is how a
   /// pipeline drives a stage.
   template <class Fn>
-    requires(std::is_void_v<Out> || std::invocable<Fn&, Out&&>)
+    requires detail::output_callback<Fn, Out>
   void send(In value, Fn&& out) {
     check_receiving("send()");
     auto h = handle_;
@@ -210,7 +245,8 @@ class [[nodiscard]] coroutine {
   /// returns its next output. Python: next(c).
   reply_type next() {
     check_usable("next()");
-    if (handle_.done()) fail("next()", "next() after the coroutine is done");
+    if (finished()) fail("next()", "next() after the coroutine is done");
+    if (running()) fail("next()", "the coroutine is already running");
     if (where() == detail::point::receiving)
       fail("next()", "the coroutine waits for a value; call send() or close()");
     auto h = handle_;
@@ -234,39 +270,39 @@ class [[nodiscard]] coroutine {
 
   /// close(out) is close() that passes each value the body outputs while closing to `out`.
   template <class Fn>
-    requires(std::is_void_v<Out> || std::invocable<Fn&, Out&&>)
-  Result close(Fn&& out) {
-    check_usable("close()");
-    if (handle_.done()) return finished_result();
-    if (running()) fail("close()", "the coroutine is already running");
-    auto h = handle_;
-    if (where() == detail::point::start) {
-      resume(h);
-      drain(h, out);
-    }
-    // Finish any emits still pending, then deliver end of stream once.
-    while (!h.done()) {
-      auto& p = h.promise();
-      if (p.where == detail::point::receiving) {
-        if (p.eos_delivered) {
-          abandon();
-          fail("close()", "the body waited for another value after end of stream (it must finish)");
-        }
-        p.eos_delivered = true;
-        p.inbox.reset();
-      }
-      try {
+    requires detail::output_callback<Fn, Out> Result close(Fn&& out) {
+      check_usable("close()");
+      if (finished()) return finished_result();
+      if (running()) fail("close()", "the coroutine is already running");
+      auto h = handle_;
+      if (where() == detail::point::start) {
         resume(h);
         drain(h, out);
-      } catch (const detail::orphaned_error&) {
-        throw;  // this object is gone
-      } catch (...) {
-        if (!h.done()) abandon();  // `out` threw: the stream cannot be finished
-        throw;
       }
+      // Finish any emits still pending, then deliver end of stream once.
+      while (!h.done()) {
+        auto& p = h.promise();
+        if (p.where == detail::point::receiving) {
+          if (p.eos_delivered) {
+            abandon();
+            fail("close()",
+                 "the body waited for another value after end of stream (it must finish)");
+          }
+          p.eos_delivered = true;
+          p.inbox.reset();
+        }
+        try {
+          resume(h);
+          drain(h, out);
+        } catch (const detail::orphaned_error&) {
+          throw;  // this object is gone
+        } catch (...) {
+          if (!h.done()) abandon();  // `out` threw: the stream cannot be finished
+          throw;
+        }
+      }
+      return finished_result();
     }
-    return finished_result();
-  }
 
   /// throw_into raises `error` at the point where the body waits. If the body handles it,
   /// throw_into returns the body's next output; otherwise the exception propagates out of
@@ -279,7 +315,7 @@ class [[nodiscard]] coroutine {
 
   reply_type throw_into(std::exception_ptr error) {
     check_usable("throw_into()");
-    if (handle_.done()) fail("throw_into()", "throw_into() after the coroutine is done");
+    if (finished()) fail("throw_into()", "throw_into() after the coroutine is done");
     if (running()) fail("throw_into()", "the coroutine is already running");
     if (error == nullptr) fail("throw_into()", "the exception_ptr is null");
     if (where() == detail::point::start) {
@@ -328,6 +364,17 @@ class [[nodiscard]] coroutine {
   void check_usable(const char* call) const {
     if (abandoned_) return;
     if (!handle_) fail(call, "use of a moved-from coroutine");
+  }
+
+  // finished is true once the body has ended; after abandon() there is no frame left to ask.
+  [[nodiscard]] bool finished() const { return abandoned_ || handle_.done(); }
+
+  // The running check comes first: during the first run the body still stands at its start.
+  void check_startable() const {
+    check_usable("start()");
+    if (!finished() && running()) fail("start()", "the coroutine is already running");
+    if (finished() || where() != detail::point::start)
+      fail("start()", "the coroutine was already started");
   }
 
   void check_receiving(const char* call) const {
@@ -507,7 +554,7 @@ class coroutine<In, Out, Result>::promise_type : public detail::promise_state<In
 /// Rejects coroutine functions whose parameters can dangle (C++ Core Guidelines CP.53).
 template <class In, class Out, class Result, class... Params>
 struct std::coroutine_traits<coflow::coroutine<In, Out, Result>, Params...> {
-  static_assert((!coflow::detail::binds_temporary<Params> && ...),
+  static_assert(coflow::detail::parameters_by_value<coflow::coroutine<In, Out, Result>, Params...>,
                 "a coflow::coroutine function must take its parameters by value: a `const T&` "
                 "or `T&&` parameter can bind a temporary that is destroyed before the body "
                 "reads it. Take the parameter by value (or by non-const reference to an object "

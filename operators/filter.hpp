@@ -1,0 +1,74 @@
+// coflow/operators/filter.hpp
+//
+// ops::filter(pred): passes on the values for which pred(value) is true.
+//
+//   auto odd = coflow::run(std::vector{1, 2, 3, 4, 5},
+//                          coflow::ops::filter([](int x) { return x % 2 != 0; }) |
+//                              coflow::sinks::to_vector());   // {1, 3, 5}
+//
+// Semantics: each value v is tested with pred(std::as_const(v)); when true it is moved on,
+//   otherwise dropped. End of stream passes straight through.
+// Exceptions: what pred throws propagates to the caller of send/run; the value is lost.
+// Lifetime: the stage holds its own copy of pred (moved from the argument).
+// Cost: stateless, fused: one inline call of pred per value, no resume, no allocation.
+#pragma once
+
+#include <concepts>
+#include <type_traits>
+#include <utility>
+
+#include "pipeline/stage.hpp"
+
+namespace coflow::ops {
+
+namespace detail {
+
+template <class In, class Pred, class Down>
+struct filter_node {
+  bool push(In&& value) {
+    if (!pred(std::as_const(value))) return true;
+    return down.push(std::move(value));
+  }
+  [[nodiscard]] bool done() const { return down.done(); }
+  decltype(auto) finish() { return down.finish(); }
+
+  [[no_unique_address]] Pred pred;
+  Down down;
+};
+
+}  // namespace detail
+
+/// filter_stage<Pred> is the description made by filter(pred).
+template <class Pred>
+struct filter_stage : stage_interface {
+  Pred pred;
+
+  template <class In, class MakeDown>
+  auto bind(MakeDown make_down) const& {
+    return make_node<In>(pred, make_down);
+  }
+  template <class In, class MakeDown>
+  auto bind(MakeDown make_down) && {
+    return make_node<In>(std::move(pred), make_down);
+  }
+
+ private:
+  template <class In, class P, class MakeDown>
+  static auto make_node(P&& p, MakeDown& make_down) {
+    static_assert(std::predicate<Pred&, const In&>,
+                  "coflow::ops::filter(pred): pred must be callable with a const In& and return "
+                  "something testable as bool");
+    using down_type = decltype(make_down(std::type_identity<In>{}));
+    return detail::filter_node<In, Pred, down_type>{std::forward<P>(p),
+                                                    make_down(std::type_identity<In>{})};
+  }
+};
+
+/// filter(pred) keeps the values for which pred returns true.
+template <class Pred>
+  requires std::move_constructible<std::decay_t<Pred>>
+[[nodiscard]] filter_stage<std::decay_t<Pred>> filter(Pred&& pred) {
+  return {{}, std::forward<Pred>(pred)};
+}
+
+}  // namespace coflow::ops

@@ -1,0 +1,75 @@
+// coflow/operators/transform.hpp
+//
+// ops::transform(fn): passes on fn(value) for each value.
+//
+//   auto celsius = coflow::run(fahrenheit, coflow::ops::transform([](double f) {
+//                                return (f - 32) * 5 / 9;
+//                              }) | coflow::sinks::to_vector());
+//
+// Semantics: each value is moved into fn; its result (an object type, not void) goes on.
+//   End of stream passes straight through.
+// Exceptions: what fn throws propagates to the caller of send/run.
+// Lifetime: the stage holds its own copy of fn.
+// Cost: stateless, fused: one inline call of fn per value, no resume, no allocation.
+#pragma once
+
+#include <concepts>
+#include <functional>
+#include <type_traits>
+#include <utility>
+
+#include "pipeline/stage.hpp"
+
+namespace coflow::ops {
+
+namespace detail {
+
+template <class In, class Out, class Fn, class Down>
+struct transform_node {
+  bool push(In&& value) { return down.push(Out(std::invoke(fn, std::move(value)))); }
+  [[nodiscard]] bool done() const { return down.done(); }
+  decltype(auto) finish() { return down.finish(); }
+
+  [[no_unique_address]] Fn fn;
+  Down down;
+};
+
+}  // namespace detail
+
+/// transform_stage<Fn> is the description made by transform(fn).
+template <class Fn>
+struct transform_stage : stage_interface {
+  Fn fn;
+
+  template <class In, class MakeDown>
+  auto bind(MakeDown make_down) const& {
+    return make_node<In>(fn, make_down);
+  }
+  template <class In, class MakeDown>
+  auto bind(MakeDown make_down) && {
+    return make_node<In>(std::move(fn), make_down);
+  }
+
+ private:
+  template <class In, class F, class MakeDown>
+  static auto make_node(F&& f, MakeDown& make_down) {
+    static_assert(std::invocable<Fn&, In&&>,
+                  "coflow::ops::transform(fn): fn must be callable with the stage's input");
+    using out = std::remove_cvref_t<std::invoke_result_t<Fn&, In&&>>;
+    static_assert(!std::is_void_v<out>,
+                  "coflow::ops::transform(fn): fn returns void; use sinks::for_each(fn) for a "
+                  "side effect at the end of a pipeline");
+    using down_type = decltype(make_down(std::type_identity<out>{}));
+    return detail::transform_node<In, out, Fn, down_type>{std::forward<F>(f),
+                                                          make_down(std::type_identity<out>{})};
+  }
+};
+
+/// transform(fn) outputs fn(value) for each value.
+template <class Fn>
+  requires std::move_constructible<std::decay_t<Fn>>
+[[nodiscard]] transform_stage<std::decay_t<Fn>> transform(Fn&& fn) {
+  return {{}, std::forward<Fn>(fn)};
+}
+
+}  // namespace coflow::ops

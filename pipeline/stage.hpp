@@ -1,0 +1,75 @@
+// coflow/pipeline/stage.hpp
+//
+// The stage protocol: what a pipeline is made of, and how to write an operator.
+//
+// A pipeline is built from *descriptions* and run as *nodes*:
+//
+//   auto p = coflow::ops::filter(is_valid) | coflow::ops::averager() | coflow::sinks::last();
+//   //        ^ stage description            ^ stage description      ^ sink description
+//   auto mean = coflow::run(readings, p);   // binds the descriptions into nodes, runs them
+//
+// A description says what to compute and holds its parameters (a predicate, a count); it does
+// not know the element type. Binding it for an input type `In` makes a *node*, which holds the
+// running state and, by value, the node downstream of it. So a pipeline is one object, with no
+// pointers between its stages, and a description can be bound any number of times (each run
+// gets fresh state).
+//
+// A node for input type In has three members:
+//
+//   bool push(In&& value);   // take one value; false once it wants no more (take(n) is full,
+//                            // a coroutine stage finished). Never called again after false.
+//   bool done() const;       // it wants no more values
+//   auto finish();           // end of stream: flush, finish downstream, return the result
+//
+// Writing an operator (the stage protocol):
+// - A stage description derives from coflow::stage_interface and has
+//     template <class In, class MakeDown> auto bind(MakeDown make_down) const&  (and/or &&)
+//   which picks its output type Out, makes its downstream node with
+//   `make_down(std::type_identity<Out>{})`, and returns its own node holding it.
+// - A sink description derives from coflow::sink_interface and has
+//     template <class In> auto open() const&  (and/or &&)
+//   which returns a node whose finish() returns the pipeline's result.
+// - Emitting several values per input, or flushing at end of stream, is calling the
+//   downstream's push several times (or in finish(), before finishing downstream). Inside a
+//   coroutine stage, the same is `co_yield coflow::emit(x)`.
+// - A stage that needs no suspension is written as a node (a struct): its push inlines into
+//   the upstream's, so adjacent stateless stages fuse into one call chain and cost no resume.
+//   A coflow::coroutine<In, Out> is itself a stage: its replies and emits are its output.
+#pragma once
+
+#include <concepts>
+#include <type_traits>
+
+namespace coflow {
+
+/// stage_interface is the base of every stage description: it makes `|` apply and marks the
+/// type as a stage. See the protocol above.
+struct stage_interface {};
+
+/// sink_interface is the base of every sink description.
+struct sink_interface {};
+
+namespace detail {
+
+template <class T>
+struct is_coroutine_type : std::false_type {};
+
+}  // namespace detail
+
+/// node_for<N, In> is a bound node that takes values of type In.
+template <class N, class In>
+concept node_for = requires(N& n, const N& cn, In&& v) {
+  { n.push(static_cast<In&&>(v)) } -> std::same_as<bool>;
+  { cn.done() } -> std::same_as<bool>;
+  n.finish();
+};
+
+/// stage_description<S> is a stage type: an operator, or a coroutine with an output type.
+template <class S>
+concept stage_description = std::derived_from<std::remove_cvref_t<S>, stage_interface>;
+
+/// sink_description<S> is a sink type: one of coflow::sinks, or a user's sink.
+template <class S>
+concept sink_description = std::derived_from<std::remove_cvref_t<S>, sink_interface>;
+
+}  // namespace coflow
