@@ -58,6 +58,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "pipeline/detail/parameters.hpp"
 #include "pipeline/protocol_error.hpp"
 #include "pipeline/receive.hpp"
 #include "pipeline/status.hpp"
@@ -130,36 +131,6 @@ struct promise_state : result_slot<Result> {
     if (injected) std::rethrow_exception(std::exchange(injected, nullptr));
   }
 };
-
-template <class T>
-concept complete_type = requires {
-  sizeof(T);
-};
-
-// A parameter that can bind a temporary: `const T&` or `T&&`. A lambda's call operator takes
-// its own closure as `const L&`, and the closure type is still incomplete inside its body:
-// that parameter is exempt (a lambda's captures are the caller's to keep alive, CP.51).
-template <class P>
-inline constexpr bool binds_temporary = (std::is_rvalue_reference_v<P> ||
-                                         (std::is_lvalue_reference_v<P> &&
-                                          std::is_const_v<std::remove_reference_t<P>>)) &&
-                                        complete_type<std::remove_cvref_t<P>>;
-
-// The closure of a generic lambda is complete by the time its call operator is instantiated,
-// so its `const L&` object parameter is recognised instead as the object whose call operator,
-// given the remaining parameters, returns this very coroutine type.
-template <class Coro, class Object, class... Rest>
-concept call_operator_object =
-    std::is_class_v<std::remove_cvref_t<Object>> && std::is_invocable_v<Object, Rest...> &&
-    std::same_as<std::invoke_result_t<Object, Rest...>, Coro>;
-
-template <class Coro, class... Params>
-inline constexpr bool parameters_by_value = (!binds_temporary<Params> && ...);
-
-template <class Coro, class Object, class... Rest>
-inline constexpr bool parameters_by_value<Coro, Object, Rest...> =
-    (!binds_temporary<Object> ||
-     call_operator_object<Coro, Object, Rest...>)&&(!binds_temporary<Rest> && ...);
 
 }  // namespace detail
 
