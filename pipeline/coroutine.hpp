@@ -92,15 +92,68 @@ struct accepts_output<Fn, void> : std::true_type {};
 template <class Fn, class Out>
 concept output_callback = accepts_output<Fn, Out>::value;
 
-// Where a body stands when it is not running.
-enum class point : unsigned char { start, receiving, emitting, finished };
+template <class T>
+struct is_optional : std::false_type {};
+template <class T>
+struct is_optional<std::optional<T>> : std::true_type {};
 
+// A std::optional (of any reference category) whose value converts to Out.
+template <class Optional, class Out>
+concept optional_of_convertible = is_optional<std::remove_cvref_t<Optional>>::value &&
+    std::convertible_to<typename std::remove_cvref_t<Optional>::value_type, Out>;
+
+// Where a body stands. `running` is set by the resumer and replaced by the body when it
+// suspends, so one load tells the hot path that the body waits for a value.
+enum class point : unsigned char { start, receiving, emitting, running, finished };
+
+// The body's pending output: a pointer to the operand of `co_yield`, which lives in the frame
+// until the body resumes, so an output is handed on without being copied into a buffer.
 template <class Out>
-struct outbox {
-  std::optional<Out> value;
+struct output_slot {
+  static constexpr bool trivial = std::is_trivially_copyable_v<Out>;
+
+  Out* value = nullptr;
+  // An rvalue operand: the resumer may move from it (moot for trivially copyable values).
+  [[no_unique_address]] std::conditional_t<trivial, std::false_type, bool> movable{};
+
+  template <class R>
+  void point_at(R&& operand) noexcept {
+    value = const_cast<Out*>(std::addressof(operand));
+    if constexpr (!trivial) {
+      movable = !std::is_lvalue_reference_v<R> && !std::is_const_v<std::remove_reference_t<R>>;
+    }
+    static_assert(
+        std::is_copy_constructible_v<Out> ||
+            (!std::is_lvalue_reference_v<R> && !std::is_const_v<std::remove_reference_t<R>>),
+        "co_yield of an lvalue hands on a copy, and this output type cannot be copied: "
+        "write `co_yield std::move(x)` (or `co_yield coflow::emit(std::move(x))`)");
+  }
+
+  // Hands the output to `out` (moving it where allowed) and clears the slot.
+  template <class Fn>
+  void deliver(Fn& out) {
+    Out* v = std::exchange(value, nullptr);
+    if constexpr (trivial) {
+      out(Out(*v));
+    } else if constexpr (!std::is_copy_constructible_v<Out>) {
+      out(std::move(*v));  // point_at admits only rvalues of a move-only type
+    } else if (movable) {
+      out(std::move(*v));
+    } else {
+      out(Out(*v));
+    }
+  }
+
+  std::optional<Out> take() {
+    if (value == nullptr) return std::nullopt;
+    std::optional<Out> result;
+    auto keep = [&result](Out&& v) { result.emplace(std::move(v)); };
+    deliver(keep);
+    return result;
+  }
 };
 template <>
-struct outbox<void> {};
+struct output_slot<void> {};
 
 template <class Result>
 struct result_slot {
@@ -118,17 +171,22 @@ struct result_slot<void> {
 // State shared by every promise: what the driver and the body exchange.
 template <class In, class Out, class Result>
 struct promise_state : result_slot<Result> {
-  std::optional<In> inbox;
-  [[no_unique_address]] outbox<Out> out;
+  In* input = nullptr;  // the value for the receive point (the sender's); null: end of stream
+  [[no_unique_address]] output_slot<Out> out;
   std::exception_ptr failure;   // escaped the body; rethrown by the call that resumed it
   std::exception_ptr injected;  // from throw_into; raised at the point where the body waits
   point where = point::start;
-  bool running = false;
   bool eos_delivered = false;  // close() handed the body its end of stream
   bool orphaned = false;       // the owner was destroyed while the body was running
 
   void raise_injected() {
-    if (injected) std::rethrow_exception(std::exchange(injected, nullptr));
+    if (injected) [[unlikely]]
+      rethrow_injected();
+  }
+
+  // Out of line and cold, so that the body's resume path needs no stack frame for it.
+  [[noreturn, gnu::noinline, gnu::cold]] void rethrow_injected() {
+    std::rethrow_exception(std::exchange(injected, nullptr));
   }
 };
 
@@ -194,7 +252,7 @@ class [[nodiscard]] coroutine {
   reply_type send(In value) {
     check_receiving("send()");
     auto h = handle_;
-    h.promise().inbox.emplace(std::move(value));
+    h.promise().input = std::addressof(value);
     resume(h);
     return take_output(h);
   }
@@ -204,12 +262,29 @@ class [[nodiscard]] coroutine {
   /// pipeline drives a stage.
   template <class Fn>
     requires detail::output_callback<Fn, Out>
-  void send(In value, Fn&& out) {
-    check_receiving("send()");
+  void send(In value, Fn&& out) { (void)push(value, out); }
+
+  /// push(value, out) is send(value, out) that moves from the caller's `value` in place of a
+  /// by-value parameter, and returns whether the body waits for the next value: the
+  /// pipeline's hot path. On an exception `value` may have been moved from.
+  template <class Fn>
+    requires detail::output_callback<Fn, Out>
+  bool push(In& value, Fn&& out) {
     auto h = handle_;
-    h.promise().inbox.emplace(std::move(value));
-    resume(h);
-    drain(h, out);
+    if (!h || h.promise().where != detail::point::receiving) [[unlikely]]
+      check_receiving("send()");
+    auto& p = h.promise();
+    p.input = std::addressof(value);
+    p.where = detail::point::running;
+    h.resume();
+    if (p.orphaned) [[unlikely]]
+      orphan_destroy(h);
+    if constexpr (!std::is_void_v<Out>) {
+      if (p.out.value) p.out.deliver(out);
+    }
+    if (p.where == detail::point::receiving) [[likely]]
+      return true;
+    return after_resume(h, out);
   }
 
   /// next resumes a body that stopped at `co_yield coflow::emit(x)` (or starts a new one) and
@@ -251,7 +326,7 @@ class [[nodiscard]] coroutine {
         drain(h, out);
       }
       // Finish any emits still pending, then deliver end of stream once.
-      while (!h.done()) {
+      while (h.promise().where != detail::point::finished) {
         auto& p = h.promise();
         if (p.where == detail::point::receiving) {
           if (p.eos_delivered) {
@@ -260,7 +335,7 @@ class [[nodiscard]] coroutine {
                  "the body waited for another value after end of stream (it must finish)");
           }
           p.eos_delivered = true;
-          p.inbox.reset();
+          p.input = nullptr;
         }
         try {
           resume(h);
@@ -268,7 +343,7 @@ class [[nodiscard]] coroutine {
         } catch (const detail::orphaned_error&) {
           throw;  // this object is gone
         } catch (...) {
-          if (!h.done()) abandon();  // `out` threw: the stream cannot be finished
+          if (h.promise().where != detail::point::finished) abandon();  // `out` threw
           throw;
         }
       }
@@ -295,6 +370,7 @@ class [[nodiscard]] coroutine {
     }
     auto h = handle_;
     h.promise().injected = std::move(error);
+    h.promise().input = nullptr;  // the receive point looks for an injected error only then
     resume(h);
     return take_output(h);
   }
@@ -303,27 +379,27 @@ class [[nodiscard]] coroutine {
   [[nodiscard]] ::coflow::status status() const {
     if (abandoned_) return ::coflow::status::done;
     check_usable("status()");
-    if (handle_.done()) return ::coflow::status::done;
-    if (running()) return ::coflow::status::running;
-    return where() == detail::point::start ? ::coflow::status::created
-                                           : ::coflow::status::suspended;
+    switch (where()) {
+      case detail::point::start:
+        return ::coflow::status::created;
+      case detail::point::running:
+        return ::coflow::status::running;
+      case detail::point::finished:
+        return ::coflow::status::done;
+      default:
+        return ::coflow::status::suspended;
+    }
   }
 
   /// done is true once the body has finished: returned, failed, or was closed.
   [[nodiscard]] bool done() const { return status() == ::coflow::status::done; }
 
   /// receiving is true while the body waits at a receive point, ready for send().
-  [[nodiscard]] bool receiving() const {
-    return !abandoned_ && handle_ && !handle_.done() && !running() &&
-           where() == detail::point::receiving;
-  }
+  [[nodiscard]] bool receiving() const { return handle_ && where() == detail::point::receiving; }
 
   /// emitting is true while the body stopped at `co_yield coflow::emit(x)` with more to do
   /// before it waits again; next() continues it.
-  [[nodiscard]] bool emitting() const {
-    return !abandoned_ && handle_ && !handle_.done() && !running() &&
-           where() == detail::point::emitting;
-  }
+  [[nodiscard]] bool emitting() const { return handle_ && where() == detail::point::emitting; }
 
  private:
   explicit coroutine(handle_type h) noexcept : handle_(h) {}
@@ -338,7 +414,7 @@ class [[nodiscard]] coroutine {
   }
 
   // finished is true once the body has ended; after abandon() there is no frame left to ask.
-  [[nodiscard]] bool finished() const { return abandoned_ || handle_.done(); }
+  [[nodiscard]] bool finished() const { return abandoned_ || where() == detail::point::finished; }
 
   // The running check comes first: during the first run the body still stands at its start.
   void check_startable() const {
@@ -353,7 +429,7 @@ class [[nodiscard]] coroutine {
       check_usable(call);
       fail(call, "send() after the coroutine is done");
     }
-    if (handle_.done()) fail(call, "send() after the coroutine is done");
+    if (finished()) fail(call, "send() after the coroutine is done");
     if (running()) fail(call, "the coroutine is already running (re-entrant send)");
     switch (where()) {
       case detail::point::start:
@@ -365,27 +441,42 @@ class [[nodiscard]] coroutine {
     }
   }
 
-  [[nodiscard]] bool running() const { return handle_.promise().running; }
+  [[nodiscard]] bool running() const { return where() == detail::point::running; }
   [[nodiscard]] detail::point where() const { return handle_.promise().where; }
 
   // Resumes the body. Uses only `h`: the body may have destroyed this object meanwhile.
   static void resume(handle_type h) {
     auto& p = h.promise();
-    p.running = true;
+    p.where = detail::point::running;
     h.resume();
-    p.running = false;
-    if (p.orphaned) {
-      h.destroy();
-      throw detail::orphaned_error(
-          "coflow::coroutine: the coroutine was destroyed from inside its own body; its "
-          "frame was destroyed when the body suspended");
+    if (p.orphaned) [[unlikely]]
+      orphan_destroy(h);
+    if (p.failure) [[unlikely]]
+      std::rethrow_exception(std::exchange(p.failure, nullptr));
+  }
+
+  [[noreturn]] static void orphan_destroy(handle_type h) {
+    h.destroy();
+    throw detail::orphaned_error(
+        "coflow::coroutine: the coroutine was destroyed from inside its own body; its "
+        "frame was destroyed when the body suspended");
+  }
+
+  // The rarer outcomes of a resume in push(): the body emits again, finished, or failed.
+  template <class Fn>
+  static bool after_resume(handle_type h, Fn& out) {
+    if (h.promise().where == detail::point::emitting) {
+      resume(h);
+      drain(h, out);
+    } else if (h.promise().failure) {
+      std::rethrow_exception(std::exchange(h.promise().failure, nullptr));
     }
-    if (p.failure) std::rethrow_exception(std::exchange(p.failure, nullptr));
+    return h.promise().where == detail::point::receiving;
   }
 
   static reply_type take_output(handle_type h) {
     if constexpr (!std::is_void_v<Out>) {
-      return std::exchange(h.promise().out.value, std::nullopt);
+      return h.promise().out.take();
     }
   }
 
@@ -394,14 +485,9 @@ class [[nodiscard]] coroutine {
   static void drain(handle_type h, Fn& out) {
     for (;;) {
       if constexpr (!std::is_void_v<Out>) {
-        auto& box = h.promise().out.value;
-        if (box) {
-          Out value = std::move(*box);
-          box.reset();
-          out(std::move(value));
-        }
+        if (h.promise().out.value) h.promise().out.deliver(out);
       }
-      if (h.done() || h.promise().where != detail::point::emitting) return;
+      if (h.promise().where != detail::point::emitting) return;
       resume(h);
     }
   }
@@ -432,7 +518,7 @@ class [[nodiscard]] coroutine {
 
   void release() noexcept {
     if (!handle_) return;
-    if (handle_.promise().running) {
+    if (handle_.promise().where == detail::point::running) {
       handle_.promise().orphaned = true;  // the resumer destroys the frame when it suspends
     } else {
       handle_.destroy();
@@ -453,8 +539,28 @@ class coroutine<In, Out, Result>::promise_type : public detail::promise_state<In
     static constexpr bool await_ready() noexcept { return false; }
     static constexpr void await_suspend(std::coroutine_handle<>) noexcept {}
     std::optional<In> await_resume() {
-      promise.raise_injected();
-      return std::exchange(promise.inbox, std::nullopt);
+      In* in = promise.input;
+      if (in == nullptr) [[unlikely]] {
+        promise.raise_injected();  // throw_into, or else end of stream
+        return std::nullopt;
+      }
+      return std::optional<In>(std::move(*in));
+    }
+  };
+
+  // For a reply of another type than Out: the converted value lives in the awaiter, which
+  // stays in the frame while the body is suspended.
+  struct wait_with_converted : wait_for_value {
+    Out converted;
+    void await_suspend(std::coroutine_handle<>) noexcept {
+      this->promise.out.point_at(std::move(converted));
+    }
+  };
+
+  struct wait_with_converted_optional : wait_for_value {
+    std::optional<Out> converted;
+    void await_suspend(std::coroutine_handle<>) noexcept {
+      if (converted) this->promise.out.point_at(std::move(*converted));
     }
   };
 
@@ -463,6 +569,13 @@ class coroutine<In, Out, Result>::promise_type : public detail::promise_state<In
     static constexpr bool await_ready() noexcept { return false; }
     static constexpr void await_suspend(std::coroutine_handle<>) noexcept {}
     void await_resume() { promise.raise_injected(); }
+  };
+
+  struct continue_with_converted : continue_after_emit {
+    Out converted;
+    void await_suspend(std::coroutine_handle<>) noexcept {
+      this->promise.out.point_at(std::move(converted));
+    }
   };
 
  public:
@@ -483,32 +596,47 @@ class coroutine<In, Out, Result>::promise_type : public detail::promise_state<In
     return {*this};
   }
 
-  /// `co_yield reply`: answer `reply`, then wait for the next value.
+  /// `co_yield reply`: answer `reply`, then wait for the next value. The reply is handed on
+  /// from where it is (moved if it is an rvalue), or converted to Out first.
   template <class R>
     requires(!std::is_void_v<Out> && std::convertible_to<R, Out> &&
              !std::same_as<std::remove_cvref_t<R>, receive_t>)
-  wait_for_value yield_value(R&& reply) {
-    this->out.value.emplace(std::forward<R>(reply));
+  auto yield_value(R&& reply) {
     this->where = detail::point::receiving;
-    return {*this};
+    if constexpr (std::same_as<std::remove_cvref_t<R>, Out>) {
+      this->out.point_at(std::forward<R>(reply));
+      return wait_for_value{*this};
+    } else {
+      return wait_with_converted{{*this}, Out(std::forward<R>(reply))};
+    }
   }
 
   /// `co_yield maybe_reply`: answer only if the optional holds a value (Python's None).
-  template <class R>
-    requires(!std::is_void_v<Out> && std::convertible_to<R, Out>)
-  wait_for_value yield_value(std::optional<R> reply) {
-    if (reply) this->out.value.emplace(std::move(*reply));
+  template <class Optional>
+    requires(!std::is_void_v<Out> && detail::optional_of_convertible<Optional, Out>)
+  auto yield_value(Optional&& reply) {
     this->where = detail::point::receiving;
-    return {*this};
+    if constexpr (std::same_as<typename std::remove_cvref_t<Optional>::value_type, Out>) {
+      if (reply) this->out.point_at(*std::forward<Optional>(reply));
+      return wait_for_value{*this};
+    } else {
+      std::optional<Out> converted;
+      if (reply) converted.emplace(*std::forward<Optional>(reply));
+      return wait_with_converted_optional{{*this}, std::move(converted)};
+    }
   }
 
   /// `co_yield coflow::emit(x)`: output x and continue without waiting for input.
   template <class R>
     requires(!std::is_void_v<Out> && std::convertible_to<R, Out>)
-  continue_after_emit yield_value(emitted<R> e) {
-    this->out.value.emplace(std::move(e.value));
+  auto yield_value(emitted<R>&& e) {
     this->where = detail::point::emitting;
-    return {*this};
+    if constexpr (std::same_as<R, Out>) {
+      this->out.point_at(std::move(e.value));
+      return continue_after_emit{*this};
+    } else {
+      return continue_with_converted{{*this}, Out(std::move(e.value))};
+    }
   }
 
   /// A coroutine body waits only with co_yield; there is nothing to co_await.

@@ -74,8 +74,12 @@ class coroutine_node {
   }
 
   bool push(In&& value) {
-    coro_.send(static_cast<coro_in>(std::move(value)), forward());
-    return coro_.receiving() && !down_done_;
+    if constexpr (std::same_as<In, coro_in>) {
+      return coro_.push(value, forward()) && !down_done_;
+    } else {
+      coro_in converted(std::move(value));
+      return coro_.push(converted, forward()) && !down_done_;
+    }
   }
 
   [[nodiscard]] bool done() const { return !coro_.receiving() || down_done_ || down_.done(); }
@@ -111,8 +115,12 @@ class coroutine_sink_node {
   }
 
   bool push(In&& value) {
-    coro_.send(static_cast<coro_in>(std::move(value)), drop_output);
-    return coro_.receiving();
+    if constexpr (std::same_as<In, coro_in>) {
+      return coro_.push(value, drop_output);
+    } else {
+      coro_in converted(std::move(value));
+      return coro_.push(converted, drop_output);
+    }
   }
 
   [[nodiscard]] bool done() const { return !coro_.receiving(); }
