@@ -23,14 +23,14 @@
 
 namespace coflow {
 
-/// push_target<P> is what a pusher can feed: something with send(v) and done().
+/// pusher_target<P> is what a pusher can feed: something with send(v) and done().
 template <class P>
-concept push_target = requires(P& p) {
+concept pusher_target = requires(P& p) {
   { p.done() } -> std::convertible_to<bool>;
 };
 
 /// pusher_iterator<P> is the output iterator made by pusher(target).
-template <push_target P>
+template <pusher_target P>
 class pusher_iterator {
  public:
   using iterator_category = std::output_iterator_tag;
@@ -59,7 +59,7 @@ class pusher_iterator {
 };
 
 /// pusher(target) returns an output iterator that sends into target.
-template <push_target P>
+template <pusher_target P>
 [[nodiscard]] pusher_iterator<P> pusher(P& target) noexcept {
   return pusher_iterator<P>(target);
 }

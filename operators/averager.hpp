@@ -1,0 +1,66 @@
+// coflow/operators/averager.hpp
+//
+// ops::averager(): passes on the running mean of the values seen so far, as a double.
+//
+//   std::optional<double> mean =
+//       coflow::run(std::vector{10, 20, 60}, coflow::ops::averager() | coflow::sinks::last());
+//   // outputs 10, 15, 30; mean == 30
+//
+// Semantics: takes arithmetic values; after each one, outputs the mean of all values so far
+//   (one output per input). The mean is updated incrementally, mean += (x - mean) / n, so it
+//   never forms the sum: a stream of large std::int64_t values cannot overflow. Each value is
+//   converted to double: integers are exact up to 2^53, and a long double beyond double's
+//   range becomes an infinity. End of stream passes straight through: an empty
+//   stream outputs nothing, so `| sinks::last()` gives an empty optional, never NaN.
+// Numbers: IEEE arithmetic. A NaN makes every later mean NaN; a +inf (-inf) makes every later
+//   mean +inf (-inf) until the opposite infinity arrives, which makes it NaN (inf - inf).
+//   Finite values always give a finite mean, even when their difference overflows a double.
+// Exceptions: none of its own.
+// Lifetime: the count and mean live in the bound node; every run of the description starts
+//   afresh.
+// Cost: fused: a subtraction and a division per value, no resume, no allocation.
+#pragma once
+
+#include <cstdint>
+#include <type_traits>
+
+#include "operators/detail/welford.hpp"
+#include "pipeline/stage.hpp"
+
+namespace coflow::ops {
+
+namespace detail {
+
+template <class In, class Down>
+struct averager_node {
+  bool push(In&& value) {
+    ++count;
+    mean = next_mean(mean, static_cast<double>(value), count);
+    return down.push(double{mean});
+  }
+  [[nodiscard]] bool done() const { return down.done(); }
+  decltype(auto) finish() { return down.finish(); }
+
+  std::uint64_t count = 0;
+  double mean = 0;
+  Down down;
+};
+
+}  // namespace detail
+
+/// averager_stage is the description made by averager().
+struct averager_stage : stage_interface {
+  template <class In, class MakeDown>
+  auto bind(MakeDown make_down) const {
+    static_assert(std::is_arithmetic_v<In>,
+                  "coflow::ops::averager(): the values must be arithmetic (an integer or "
+                  "floating-point type); transform them to a number first");
+    using down_type = decltype(make_down(std::type_identity<double>{}));
+    return detail::averager_node<In, down_type>{0, 0.0, make_down(std::type_identity<double>{})};
+  }
+};
+
+/// averager() outputs the running mean (a double) after each value.
+[[nodiscard]] inline averager_stage averager() { return {}; }
+
+}  // namespace coflow::ops

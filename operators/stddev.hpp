@@ -1,0 +1,63 @@
+// coflow/operators/stddev.hpp
+//
+// ops::stddev(): passes on the running sample standard deviation of the values seen so far.
+//
+//   std::optional<double> sd = coflow::run(std::vector{2, 4, 4, 4, 5, 5, 7, 9},
+//                                          coflow::ops::stddev() | coflow::sinks::last());
+//   // sqrt(32 / 7)
+//
+// Semantics: the square root of ops::variance() (see variance.hpp), with the same rule: after
+//   each value from the second on, outputs sqrt(sum((x - mean)^2) / (n - 1)) over all values so
+//   far, a double; the first value outputs nothing. Welford's algorithm, shared with variance.
+//   The result is never negative. End of stream passes straight through.
+// Numbers: IEEE arithmetic. A NaN makes every later deviation NaN; so does an infinity (inf -
+//   inf is NaN, as for numpy.std). Finite values whose spread overflows a double give +inf.
+// Exceptions: none of its own.
+// Lifetime: the Welford state (count, mean, m2) lives in the bound node; every run of the
+//   description starts afresh.
+// Cost: fused: variance's few operations and one std::sqrt per value, no resume, no allocation.
+#pragma once
+
+#include <cmath>
+#include <type_traits>
+
+#include "operators/detail/welford.hpp"
+#include "pipeline/stage.hpp"
+
+namespace coflow::ops {
+
+namespace detail {
+
+template <class In, class Down>
+struct stddev_node {
+  bool push(In&& value) {
+    state.add(static_cast<double>(value));
+    if (state.count < 2) return true;
+    return down.push(std::sqrt(state.sample_variance()));
+  }
+  [[nodiscard]] bool done() const { return down.done(); }
+  decltype(auto) finish() { return down.finish(); }
+
+  welford state;
+  Down down;
+};
+
+}  // namespace detail
+
+/// stddev_stage is the description made by stddev().
+struct stddev_stage : stage_interface {
+  template <class In, class MakeDown>
+  auto bind(MakeDown make_down) const {
+    static_assert(std::is_arithmetic_v<In>,
+                  "coflow::ops::stddev(): the values must be arithmetic (an integer or "
+                  "floating-point type); transform them to a number first");
+    using down_type = decltype(make_down(std::type_identity<double>{}));
+    return detail::stddev_node<In, down_type>{{}, make_down(std::type_identity<double>{})};
+  }
+};
+
+/// stddev() outputs the running sample standard deviation (a double) after each value from the
+/// second.
+[[nodiscard]] inline stddev_stage stddev() { return {}; }
+
+}  // namespace coflow::ops

@@ -1,0 +1,238 @@
+#include "operators/partition.hpp"
+
+#include <gtest/gtest.h>
+
+#include <concepts>
+#include <initializer_list>
+#include <optional>
+#include <range/v3/view/iota.hpp>
+#include <range/v3/view/transform.hpp>
+#include <stdexcept>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "operators/for_each.hpp"
+#include "operators/last.hpp"
+#include "operators/null.hpp"
+#include "operators/take.hpp"
+#include "operators/to_vector.hpp"
+#include "operators/transform.hpp"
+#include "pipeline/compose.hpp"
+#include "pipeline/coroutine.hpp"
+#include "pipeline/pipeline.hpp"
+#include "pipeline/run.hpp"
+#include "pipeline/stage.hpp"
+
+namespace {
+
+namespace ops = coflow::ops;
+namespace sinks = coflow::sinks;
+
+struct move_only {
+  explicit move_only(int v) : value(v) {}
+  move_only(move_only&&) = default;
+  move_only& operator=(move_only&&) = default;
+  friend bool operator==(const move_only&, const move_only&) = default;
+  int value;
+};
+
+struct item {
+  int id;
+  bool valid;
+};
+
+// Lives in each coroutine frame as a parameter: the count of live frames (started or not).
+struct frame_token {
+  static inline int live = 0;
+  frame_token() { ++live; }
+  frame_token(const frame_token&) { ++live; }
+  frame_token(frame_token&&) noexcept { ++live; }
+  frame_token& operator=(const frame_token&) = default;
+  ~frame_token() { --live; }
+};
+
+// A consumer coroutine: the number of values it received, throwing at `poison`.
+coflow::consumer<int, int> counting(frame_token, int poison) {
+  int n = 0;
+  while (auto v = co_yield coflow::receive) {
+    if (*v == poison) throw std::runtime_error("poisoned value");
+    ++n;
+  }
+  co_return n;
+}
+
+constexpr auto is_even = [](int x) { return x % 2 == 0; };
+
+template <class Pred, class T, class F>
+concept partitionable = requires(Pred p, T t, F f) {
+  ops::partition(p, t, f);
+};
+
+// The result is the pair of the branches' results, void as std::monostate.
+static_assert(std::same_as<decltype(coflow::bind_chain<int>(ops::partition(is_even, sinks::null(),
+                                                                           sinks::last()))
+                                        .finish()),
+                           std::pair<std::monostate, std::optional<int>>>);
+static_assert(
+    coflow::sink_description<decltype(ops::partition(is_even, sinks::null(), sinks::null()))>);
+// Both branches must be able to run.
+static_assert(partitionable<decltype(is_even), sinks::null_sink, sinks::null_sink>);
+static_assert(!partitionable<decltype(is_even), ops::take_stage, sinks::null_sink>);
+
+template <class T>
+T make(int v) {
+  return T(v);
+}
+
+template <class T>
+std::vector<T> make_vector(std::initializer_list<int> values) {
+  std::vector<T> out;
+  for (int v : values) out.push_back(make<T>(v));
+  return out;
+}
+
+template <class T>
+class PartitionTyped : public ::testing::Test {};
+using value_types = ::testing::Types<int, double, move_only>;
+TYPED_TEST_SUITE(PartitionTyped, value_types);
+
+TYPED_TEST(PartitionTyped, RoutesEachValueByThePredicate) {
+  auto big = [](const TypeParam& x) { return make<TypeParam>(3) == x || make<TypeParam>(5) == x; };
+  auto [yes, no] =
+      coflow::run(ranges::views::iota(1, 7) | ranges::views::transform(make<TypeParam>),
+                  ops::partition(big, sinks::to_vector(), sinks::to_vector()));
+  EXPECT_EQ(yes, make_vector<TypeParam>({3, 5}));
+  EXPECT_EQ(no, make_vector<TypeParam>({1, 2, 4, 6}));
+}
+
+TYPED_TEST(PartitionTyped, RoutesValuesSentThroughAnOpenedPipeline) {
+  auto is_one = [](const TypeParam& x) { return x == make<TypeParam>(1); };
+  auto p = coflow::open<TypeParam>(ops::partition(is_one, sinks::to_vector(), sinks::last()));
+  p.send(make<TypeParam>(1));
+  p.send(make<TypeParam>(2));
+  p.send(make<TypeParam>(1));
+  auto [ones, last_other] = p.close();
+  EXPECT_EQ(ones, make_vector<TypeParam>({1, 1}));
+  ASSERT_TRUE(last_other.has_value());
+  EXPECT_EQ(*last_other, make<TypeParam>(2));
+}
+
+TEST(Partition, SplitsAVectorIntoEvensAndOdds) {
+  auto [evens, odds] = coflow::run(std::vector{1, 2, 3, 4, 5},
+                                   ops::partition(is_even, sinks::to_vector(), sinks::to_vector()));
+  EXPECT_EQ(evens, (std::vector{2, 4}));
+  EXPECT_EQ(odds, (std::vector{1, 3, 5}));
+}
+
+TEST(Partition, TakesAPointerToABoolMemberAsThePredicate) {
+  auto [valid, invalid] =
+      coflow::run(std::vector<item>{{1, true}, {2, false}, {3, true}},
+                  ops::partition(&item::valid, ops::transform(&item::id) | sinks::to_vector(),
+                                 ops::transform(&item::id) | sinks::to_vector()));
+  EXPECT_EQ(valid, (std::vector{1, 3}));
+  EXPECT_EQ(invalid, (std::vector{2}));
+}
+
+TEST(Partition, RepresentsAVoidResultAsMonostate) {
+  int odd_total = 0;
+  auto [evens, nothing] =
+      coflow::run(std::vector{1, 2, 3, 4},
+                  ops::partition(is_even, sinks::to_vector(),
+                                 sinks::for_each([&odd_total](int x) { odd_total += x; })));
+  EXPECT_EQ(evens, (std::vector{2, 4}));
+  EXPECT_EQ(nothing, std::monostate{});
+  EXPECT_EQ(odd_total, 4);
+}
+
+TEST(Partition, EndsAPipelineAfterUpstreamStages) {
+  auto [small, large] = coflow::run(
+      ranges::views::iota(1, 6),
+      ops::transform([](int x) { return x * x; }) |
+          ops::partition([](int x) { return x < 10; }, sinks::to_vector(), sinks::to_vector()));
+  EXPECT_EQ(small, (std::vector{1, 4, 9}));
+  EXPECT_EQ(large, (std::vector{16, 25}));
+}
+
+TEST(Partition, DropsValuesForABranchThatIsDoneAndFeedsTheOther) {
+  auto [evens, odds] =
+      coflow::run(std::vector{1, 2, 3, 4, 5, 6},
+                  ops::partition(is_even, ops::take(1) | sinks::to_vector(), sinks::to_vector()));
+  EXPECT_EQ(evens, (std::vector{2}));
+  EXPECT_EQ(odds, (std::vector{1, 3, 5}));
+}
+
+TEST(Partition, IsDoneWhenBothBranchesAreSoTheSourceStops) {
+  int reads = 0;
+  auto counted_source = ranges::views::iota(1) | ranges::views::transform([&reads](int x) {
+                          ++reads;
+                          return x;
+                        });
+  auto [evens, odds] =
+      coflow::run(counted_source, ops::partition(is_even, ops::take(2) | sinks::to_vector(),
+                                                 ops::take(1) | sinks::to_vector()));
+  EXPECT_EQ(evens, (std::vector{2, 4}));
+  EXPECT_EQ(odds, (std::vector{1}));
+  EXPECT_EQ(reads, 4);
+}
+
+TEST(Partition, ReportsDoneInAnOpenedPipeline) {
+  auto p = coflow::open<int>(
+      ops::partition(is_even, ops::take(1) | sinks::last(), ops::take(1) | sinks::last()));
+  p.send(2);
+  EXPECT_FALSE(p.done());
+  p.send(4);  // dropped: the even branch is done
+  EXPECT_FALSE(p.done());
+  p.send(3);
+  EXPECT_TRUE(p.done());
+  EXPECT_EQ(p.close(), (std::pair<std::optional<int>, std::optional<int>>{2, 3}));
+}
+
+TEST(Partition, PropagatesAThrowingPredicateAndTheValueReachesNeitherBranch) {
+  std::vector<int> routed;
+  auto record = sinks::for_each([&routed](int x) { routed.push_back(x); });
+  auto pred = [](int x) {
+    if (x == 3) throw std::runtime_error("cannot classify");
+    return x % 2 == 0;
+  };
+  EXPECT_THROW(coflow::run(std::vector{1, 2, 3, 4}, ops::partition(pred, record, record)),
+               std::runtime_error);
+  EXPECT_EQ(routed, (std::vector{1, 2}));
+}
+
+TEST(Partition, PropagatesAThrowingBranch) {
+  auto thrower = sinks::for_each([](int x) {
+    if (x > 2) throw std::runtime_error("too big");
+  });
+  auto p = coflow::open<int>(ops::partition(is_even, thrower, sinks::to_vector()));
+  p.send(2);
+  p.send(1);
+  EXPECT_THROW(p.send(4), std::runtime_error);
+  EXPECT_TRUE(p.done());
+}
+
+TEST(Partition, RunsConsumerCoroutinesAsBranchesAndDestroysTheirFrames) {
+  ASSERT_EQ(frame_token::live, 0);
+  {
+    auto [evens, odds] = coflow::run(
+        std::vector{1, 2, 3, 4, 5},
+        ops::partition(is_even, counting(frame_token{}, -1), counting(frame_token{}, -1)));
+    EXPECT_EQ(evens, 2);
+    EXPECT_EQ(odds, 3);
+  }
+  EXPECT_EQ(frame_token::live, 0);
+  EXPECT_THROW(coflow::run(std::vector{1, 2, 3}, ops::partition(is_even, counting(frame_token{}, 2),
+                                                                counting(frame_token{}, -1))),
+               std::runtime_error);
+  EXPECT_EQ(frame_token::live, 0);
+}
+
+TEST(Partition, ADescriptionRunsAgainWithFreshBranches) {
+  auto split = ops::partition(is_even, sinks::to_vector(), ops::take(1) | sinks::to_vector());
+  auto first = coflow::run(std::vector{1, 2, 3}, split);
+  auto second = coflow::run(std::vector{5, 6}, split);
+  EXPECT_EQ(first, (std::pair<std::vector<int>, std::vector<int>>{{2}, {1}}));
+  EXPECT_EQ(second, (std::pair<std::vector<int>, std::vector<int>>{{6}, {5}}));
+}
+
+}  // namespace
