@@ -18,6 +18,8 @@ examples=(
   return_value
   exception_handling
   states
+  bridges
+  aggregates
 )
 
 passed=0
