@@ -1,0 +1,65 @@
+// examples/stream_stats/stream_stats.hpp
+//
+// The stream_stats command: options in, lines through a coflow pipeline, report out.
+//
+//   int status = stream_stats::main_entry(args, std::cin, std::cout, std::cerr, isatty(2));
+//
+// The pipeline, for each line of input:
+//
+//   parse_records(...)                     a coroutine stage: line -> sample | malformed
+//   | partition(is a sample,
+//       transform(value) | statistics(alpha, store_into(&now),   count, mean, min, max, ...
+//                                     count() | for_each(ticker)),  --every rows, progress
+//       transform(malformed) | tee(take(5) | to_vector(), sinks::count()))
+//
+// With --by, the samples go through tee(that statistics branch,
+// group_by(key, transform(value) | statistics(alpha, keep_last))) instead.
+//
+// Every aggregate is computed by the library's operators (see statistics.hpp); the tool only
+// feeds lines in and formats what comes out.
+#pragma once
+
+#include <istream>
+#include <ostream>
+#include <span>
+
+#include "examples/stream_stats/options.hpp"
+#include "examples/stream_stats/records.hpp"
+#include "examples/stream_stats/report.hpp"
+#include "pipeline/generator.hpp"
+
+namespace stream_stats {
+
+/// shown_malformed is how many malformed lines are shown with their line numbers.
+inline constexpr std::size_t shown_malformed = 5;
+
+/// progress writes the "values read" line on a terminal while a long run goes on.
+class progress {
+ public:
+  progress(std::ostream& err, bool enabled);
+
+  /// update is called every few thousand values; it redraws at most a few times a second.
+  void update(std::uint64_t values);
+
+  /// clear removes the line, if one was drawn.
+  void clear();
+
+ private:
+  std::ostream& err_;
+  bool enabled_;
+  bool drawn_ = false;
+  double started_;
+  double last_drawn_;
+};
+
+/// compute runs `lines` through the pipeline described above and returns the report; --every
+/// rows go to `writer` as they come, and `ticks` (if not null) hears about the progress.
+report compute(const options& o, coflow::generator<input_line> lines, report_writer& writer,
+               progress* ticks);
+
+/// main_entry is the whole command: parses args, runs, writes stdout and stderr, and returns
+/// the exit status (0, 1 for unreadable input, 2 for a bad command line).
+int main_entry(std::span<const char* const> args, std::istream& in, std::ostream& out,
+               std::ostream& err, bool err_is_terminal);
+
+}  // namespace stream_stats
