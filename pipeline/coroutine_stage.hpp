@@ -70,6 +70,9 @@ class coroutine_node {
     static_assert(std::convertible_to<In, coro_in>,
                   "a coroutine stage receives values it cannot take: the upstream element type "
                   "does not convert to the coroutine's In");
+    // A downstream that is done from the start (a take(0), a stage that finished at start)
+    // must never be pushed to, not even by the coroutine's output at start or its flush.
+    down_done_ = down_.done();
     prepare_coroutine(coro_, forward());
   }
 

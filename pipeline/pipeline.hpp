@@ -83,13 +83,14 @@ class [[nodiscard]] pipeline {
 
   /// done is true once the pipeline takes no more values.
   [[nodiscard]] bool done() const {
-    const state& s = checked("done()");
+    const state& s = existing("done()");
+    if (s.running) return false;
     return s.finished || s.head.done();
   }
 
   /// status is suspended (ready for values), running (seen from inside a stage), or done.
   [[nodiscard]] ::coflow::status status() const {
-    const state& s = checked("status()");
+    const state& s = existing("status()");
     if (s.running) return ::coflow::status::running;
     return s.finished || s.head.done() ? ::coflow::status::done : ::coflow::status::suspended;
   }
@@ -99,10 +100,15 @@ class [[nodiscard]] pipeline {
     throw protocol_error(std::string("coflow::pipeline::") + call + ": " + mistake);
   }
 
-  state& checked(const char* call) const {
+  state& existing(const char* call) const {
     if (!state_) fail(call, "use of a moved-from pipeline");
-    if (state_->running) fail(call, "the pipeline is already running (re-entrant call)");
     return *state_;
+  }
+
+  state& checked(const char* call) const {
+    state& s = existing(call);
+    if (s.running) fail(call, "the pipeline is already running (re-entrant call)");
+    return s;
   }
 
   // Runs `body` with the running flag set. Touches only `s` afterwards: a stage may have

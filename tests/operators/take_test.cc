@@ -5,7 +5,7 @@
 
 #include <memory>
 #include <range/v3/view/iota.hpp>
-#include <ranges>
+#include <range/v3/view/transform.hpp>
 #include <stdexcept>
 #include <vector>
 
@@ -30,7 +30,7 @@ static_assert(coflow::stage_description<decltype(ops::take(1))>);
 
 // 0, 1, 2, ... counting how many were read.
 auto counting_naturals(int& pulled) {
-  return std::views::iota(0) | std::views::transform([&pulled](int i) {
+  return ranges::views::iota(0) | ranges::views::transform([&pulled](int i) {
            ++pulled;
            return i;
          });

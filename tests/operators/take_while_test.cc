@@ -5,7 +5,7 @@
 
 #include <memory>
 #include <range/v3/view/iota.hpp>
-#include <ranges>
+#include <range/v3/view/transform.hpp>
 #include <stdexcept>
 #include <vector>
 
@@ -58,7 +58,7 @@ TEST(TakeWhile, StopsAtTheFirstFailureEvenIfLaterValuesPass) {
 
 TEST(TakeWhile, ReadsNothingAfterTheFailingValue) {
   int pulled = 0;
-  auto source = std::views::iota(0) | std::views::transform([&](int i) {
+  auto source = ranges::views::iota(0) | ranges::views::transform([&](int i) {
                   ++pulled;
                   return i;
                 });
