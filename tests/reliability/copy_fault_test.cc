@@ -8,9 +8,7 @@
 #include <optional>
 #include <vector>
 
-#include "operators/for_each.hpp"
 #include "operators/tee.hpp"
-#include "operators/to_vector.hpp"
 #include "operators/transform.hpp"
 #include "pipeline/compose.hpp"
 #include "pipeline/coroutine.hpp"
@@ -24,7 +22,6 @@
 namespace {
 
 namespace ops = coflow::ops;
-namespace sinks = coflow::sinks;
 using coflow::test_support::copy_fault;
 using coflow::test_support::frame_counter;
 using coflow::test_support::injected_fault;

@@ -12,7 +12,6 @@
 
 #include "operators/for_each.hpp"
 #include "operators/to_vector.hpp"
-#include "operators/transform.hpp"
 #include "pipeline/compose.hpp"
 #include "pipeline/coroutine.hpp"
 #include "pipeline/pipeline.hpp"
@@ -25,7 +24,6 @@
 
 namespace {
 
-namespace ops = coflow::ops;
 namespace sinks = coflow::sinks;
 using coflow::reliability::eos_swallower;
 using coflow::reliability::never;
