@@ -21,6 +21,17 @@
 //   bool done() const;       // it wants no more values
 //   auto finish();           // end of stream: flush, finish downstream, return the result
 //
+// and may have a fourth, the batched path:
+//
+//   bool push_batch(std::span<const In> values);   // take several values at once
+//
+// A pipeline fed from a contiguous range hands its values on in spans of at most
+// coflow::max_batch_size, so that a stage that benefits from batches (a coroutine stage waiting
+// at `co_yield coflow::receive_batch`, a filter compacting the values it keeps) receives them
+// with one call. push_batch means exactly the same as pushing the values one by one, stopping
+// after the first push that returns false: detail::push_values(node, values) is that, and uses
+// push_batch where the node has it. The span is valid only during the call.
+//
 // Writing an operator (the stage protocol):
 // - A stage description derives from coflow::stage_interface and has
 //     template <class In, class MakeDown> auto bind(MakeDown make_down) const&  (and/or &&)
@@ -38,6 +49,8 @@
 #pragma once
 
 #include <concepts>
+#include <cstddef>
+#include <span>
 #include <type_traits>
 
 namespace coflow {
@@ -63,6 +76,34 @@ concept node_for = requires(N& n, const N& cn, In&& v) {
   { cn.done() } -> std::same_as<bool>;
   n.finish();
 };
+
+/// batch_node_for<N, In> is a node that also takes a span of values at once (push_batch).
+template <class N, class In>
+concept batch_node_for = node_for<N, In> && requires(N& n, std::span<const In> values) {
+  { n.push_batch(values) } -> std::same_as<bool>;
+};
+
+/// max_batch_size is the most values a pipeline hands to one push_batch call, so that a stage
+/// can collect what it passes on in a fixed buffer.
+inline constexpr std::size_t max_batch_size = 256;
+
+namespace detail {
+
+/// push_values(node, values) pushes `values` into `node` in order, stopping after a push that
+/// returns false; with node.push_batch where the node has it. Returns the last push's answer.
+template <class In, node_for<In> Node>
+bool push_values(Node& node, std::span<const In> values) {
+  if constexpr (batch_node_for<Node, In>) {
+    return node.push_batch(values);
+  } else {
+    for (const In& value : values) {
+      if (!node.push(In(value))) return false;
+    }
+    return true;
+  }
+}
+
+}  // namespace detail
 
 /// stage_description<S> is a stage type: an operator, or a coroutine with an output type.
 template <class S>
