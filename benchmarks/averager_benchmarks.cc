@@ -8,6 +8,11 @@
 // coroutine stage. "coflow_ops" is the library's fused ops::averager(), which updates the mean
 // incrementally (mean += (x - mean) / n); its reference is "hand_incremental", the hand loop of
 // that formula.
+//
+// The batched path reads its input from memory (contiguous_readings, made once per size, outside
+// the measurement): "hand_contiguous" is the hand loop over that vector, "coflow_contiguous" the
+// Python-style pipeline over it, and "coflow_batch" the same pipeline with the averager written
+// with `co_yield coflow::receive_batch`, which resumes once per span of up to 256 values.
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -15,6 +20,8 @@
 #include <range/v3/view/filter.hpp>
 #include <range/v3/view/iota.hpp>
 #include <range/v3/view/transform.hpp>
+#include <span>
+#include <vector>
 
 #include "benchmarks/boost_coroutine.hpp"
 #include "benchmarks/harness.hpp"
@@ -131,6 +138,47 @@ answer coflow_coroutine(std::uint64_t n) {
                       coflow::ops::filter(kept) | python_averager() | coflow::sinks::sum())};
 }
 
+answer hand_contiguous(std::uint64_t n) {
+  double total = 0;
+  std::uint64_t count = 0;
+  double sum = 0;
+  for (const std::uint64_t x : contiguous_readings(n)) {
+    if (!kept(x)) continue;
+    total += static_cast<double>(x);
+    ++count;
+    sum += total / static_cast<double>(count);
+  }
+  return {sum};
+}
+
+// The averager, batched: one resume per span of values.
+coflow::coroutine<std::uint64_t, double> batch_averager() {
+  double total = 0;
+  std::uint64_t count = 0;
+  std::vector<double> means;
+  auto batch = co_yield coflow::receive_batch;
+  while (batch) {
+    means.resize(batch->size());
+    double* mean = means.data();
+    for (const std::uint64_t x : *batch) {
+      total += static_cast<double>(x);
+      ++count;
+      *mean++ = total / static_cast<double>(count);
+    }
+    batch = co_yield coflow::receive_batch(means);
+  }
+}
+
+answer coflow_contiguous(std::uint64_t n) {
+  return {coflow::run(contiguous_readings(n),
+                      coflow::ops::filter(kept) | python_averager() | coflow::sinks::sum())};
+}
+
+answer coflow_batch(std::uint64_t n) {
+  return {coflow::run(contiguous_readings(n),
+                      coflow::ops::filter(kept) | batch_averager() | coflow::sinks::sum())};
+}
+
 answer coflow_ops(std::uint64_t n) {
   return {coflow::run(readings(n),
                       coflow::ops::filter(kept) | coflow::ops::averager() | coflow::sinks::sum())};
@@ -144,6 +192,9 @@ const registrar registered[] = {
     registrar({"averager", "coflow", "hand", 0, true, coflow_coroutine}),
     registrar({"averager", "hand_incremental", "hand_incremental", 0, false, hand_incremental}),
     registrar({"averager", "coflow_ops", "hand_incremental", 0, true, coflow_ops}),
+    registrar({"averager", "hand_contiguous", "hand", 0, false, hand_contiguous}),
+    registrar({"averager", "coflow_contiguous", "hand_contiguous", 0, true, coflow_contiguous}),
+    registrar({"averager", "coflow_batch", "hand_contiguous", 0, true, coflow_batch}),
 };
 
 }  // namespace

@@ -93,4 +93,8 @@ class generated {
   std::uint64_t n_;
 };
 
+/// contiguous_readings(n) is reading(0), ..., reading(n - 1) in memory, made once per n and kept:
+/// the input of the variants that a pipeline reads from a contiguous range (the batched path).
+const std::vector<std::uint64_t>& contiguous_readings(std::uint64_t n);
+
 }  // namespace coflow_bench

@@ -10,10 +10,17 @@
 //   otherwise dropped. End of stream passes straight through.
 // Exceptions: what pred throws propagates to the caller of send/run; the value is lost.
 // Lifetime: the stage holds its own copy of pred (moved from the argument).
+// Batches: in front of a stage that takes spans (a coroutine at `co_yield
+//   coflow::receive_batch`), a span of trivial values is tested as a whole and the kept values
+//   go on as one span, so pred sees the whole span even if downstream becomes done partway.
 // Cost: stateless, fused: one inline call of pred per value, no resume, no allocation.
 #pragma once
 
+#include <algorithm>
+#include <array>
 #include <concepts>
+#include <cstddef>
+#include <span>
 #include <type_traits>
 #include <utility>
 
@@ -28,6 +35,22 @@ struct filter_node {
   bool push(In&& value) {
     if (!pred(std::as_const(value))) return true;
     return down.push(std::move(value));
+  }
+  // Compacts the kept values into a buffer, without a branch per value, and passes them on.
+  bool push_batch(std::span<const In> values) requires
+      batch_node_for<Down, In> && std::is_trivial_v<In> {
+    std::array<In, max_batch_size> kept;
+    while (!values.empty()) {
+      const std::size_t size = std::min(values.size(), max_batch_size);
+      std::size_t count = 0;
+      for (const In& value : values.first(size)) {
+        kept[count] = value;
+        count += static_cast<bool>(pred(value)) ? 1 : 0;
+      }
+      if (count != 0 && !down.push_batch(std::span<const In>(kept.data(), count))) return false;
+      values = values.subspan(size);
+    }
+    return true;
   }
   [[nodiscard]] bool done() const { return down.done(); }
   decltype(auto) finish() { return down.finish(); }

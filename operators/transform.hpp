@@ -10,11 +10,17 @@
 //   End of stream passes straight through.
 // Exceptions: what fn throws propagates to the caller of send/run.
 // Lifetime: the stage holds its own copy of fn.
+// Batches: in front of a stage that takes spans, a span is mapped as a whole into a buffer of
+//   trivial results that goes on as one span.
 // Cost: stateless, fused: one inline call of fn per value, no resume, no allocation.
 #pragma once
 
+#include <algorithm>
+#include <array>
 #include <concepts>
+#include <cstddef>
 #include <functional>
+#include <span>
 #include <type_traits>
 #include <utility>
 
@@ -27,6 +33,17 @@ namespace detail {
 template <class In, class Out, class Fn, class Down>
 struct transform_node {
   bool push(In&& value) { return down.push(Out(std::invoke(fn, std::move(value)))); }
+  bool push_batch(std::span<const In> values) requires
+      batch_node_for<Down, Out> && std::is_trivial_v<Out> && std::copy_constructible<In> {
+    std::array<Out, max_batch_size> mapped;
+    while (!values.empty()) {
+      const std::size_t size = std::min(values.size(), max_batch_size);
+      for (std::size_t i = 0; i < size; ++i) mapped[i] = Out(std::invoke(fn, In(values[i])));
+      if (!down.push_batch(std::span<const Out>(mapped.data(), size))) return false;
+      values = values.subspan(size);
+    }
+    return true;
+  }
   [[nodiscard]] bool done() const { return down.done(); }
   decltype(auto) finish() { return down.finish(); }
 

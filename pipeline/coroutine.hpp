@@ -26,6 +26,7 @@
 //   |---------------------------------|------------------------------------------------|
 //   | value = yield reply             | std::optional<In> v = co_yield reply;          |
 //   | value = yield                   | std::optional<In> v = co_yield coflow::receive;|
+//   | (no Python twin: a batch)       | auto batch = co_yield coflow::receive_batch;   |
 //   | yield x (several per input)     | co_yield coflow::emit(x);                      |
 //   | return result (StopIteration)   | co_return result;                              |
 //   | next(c) (priming)               | c.start()                                      |
@@ -36,6 +37,28 @@
 //   | inspect.getgeneratorstate(c)    | c.status()     -> coflow::status               |
 //   | GeneratorExit                   | an empty optional at the receive point         |
 //   | "generator ignored GeneratorExit" | protocol_error from close()                  |
+//
+// Batches: a hot stage can take many values per resume, so that the resume's cost is paid once
+// per batch rather than once per value:
+//
+//   coflow::coroutine<double, double> averager() {     // the same averager, batched
+//     double total = 0;
+//     std::uint64_t count = 0;
+//     std::vector<double> means;
+//     auto batch = co_yield coflow::receive_batch;      // std::optional<std::span<const double>>
+//     while (batch) {
+//       means.clear();
+//       for (double term : *batch) means.push_back((total += term) / static_cast<double>(++count));
+//       batch = co_yield coflow::receive_batch(means);   // output the means, wait for a batch
+//     }
+//   }
+//
+// At `co_yield coflow::receive_batch` the body gets a span of values (empty optional: end of
+// stream), valid until it next waits. A pipeline fed from a contiguous range delivers spans of
+// up to coflow::max_batch_size values there (push_batch); a value sent alone (send, push)
+// arrives as a batch of one, and send(v) returns the one reply a batch of one was answered with
+// (more than one is a protocol_error: use send(v, out)). `receive_batch(replies)` outputs every
+// value of `replies`, a contiguous range of Out that the body keeps alive while it waits.
 //
 // Guarantees:
 // - Allocation: one frame allocation per coroutine, none per value.
@@ -53,8 +76,10 @@
 
 #include <concepts>
 #include <coroutine>
+#include <cstddef>
 #include <exception>
 #include <optional>
+#include <span>
 #include <type_traits>
 #include <utility>
 
@@ -104,15 +129,25 @@ concept optional_of_convertible = is_optional<std::remove_cvref_t<Optional>>::va
 
 // Where a body stands. `running` is set by the resumer and replaced by the body when it
 // suspends, so one load tells the hot path that the body waits for a value.
-enum class point : unsigned char { start, receiving, emitting, running, finished };
+enum class point : unsigned char { start, receiving, receiving_batch, emitting, running, finished };
+
+// A body waiting at either kind of receive point.
+constexpr bool waits_for_input(point where) noexcept {
+  return where == point::receiving || where == point::receiving_batch;
+}
 
 // The body's pending output: a pointer to the operand of `co_yield`, which lives in the frame
 // until the body resumes, so an output is handed on without being copied into a buffer.
 template <class Out>
 struct output_slot {
   static constexpr bool trivial = std::is_trivially_copyable_v<Out>;
+  // Batches of outputs are copied on from the body's storage: only copyable types have them.
+  static constexpr bool batches = std::is_copy_constructible_v<Out>;
 
   Out* value = nullptr;
+  // Or several outputs at once, from `co_yield coflow::receive_batch(replies)`.
+  const Out* batch = nullptr;
+  std::size_t batch_size = 0;
   // An rvalue operand: the resumer may move from it (moot for trivially copyable values).
   [[no_unique_address]] std::conditional_t<trivial, std::false_type, bool> movable{};
 
@@ -144,12 +179,52 @@ struct output_slot {
     }
   }
 
+  // Hands the batch of outputs to `out`, as one span where `out` takes spans.
+  template <class Fn>
+  void deliver_batch(Fn& out) {
+    if constexpr (batches) {
+      std::span<const Out> values(std::exchange(batch, nullptr), std::exchange(batch_size, 0));
+      if constexpr (requires { out.push_batch(values); }) {
+        out.push_batch(values);
+      } else {
+        for (const Out& v : values) out(Out(v));
+      }
+    }
+  }
+
+  // Hands on whatever the body output: one value or a batch.
+  template <class Fn>
+  void deliver_any(Fn& out) {
+    if (value) {
+      deliver(out);
+    } else if (batches && batch) {
+      deliver_batch(out);
+    }
+  }
+
   std::optional<Out> take() {
+    if (batches && batch != nullptr) return take_single_of_batch();
     if (value == nullptr) return std::nullopt;
     std::optional<Out> result;
     auto keep = [&result](Out&& v) { result.emplace(std::move(v)); };
     deliver(keep);
     return result;
+  }
+
+  [[gnu::cold]] std::optional<Out> take_single_of_batch() {
+    if constexpr (!batches) {
+      return std::nullopt;
+    } else {
+      const std::size_t size = std::exchange(batch_size, 0);
+      const Out* values = std::exchange(batch, nullptr);
+      if (size > 1) {
+        throw protocol_error(
+            "coflow::coroutine: the body answered one value with a batch of several; call "
+            "send(value, out) to receive them all");
+      }
+      if (size == 0) return std::nullopt;
+      return std::optional<Out>(std::in_place, values[0]);
+    }
   }
 };
 template <>
@@ -172,6 +247,7 @@ struct result_slot<void> {
 template <class In, class Out, class Result>
 struct promise_state : result_slot<Result> {
   In* input = nullptr;  // the value for the receive point (the sender's); null: end of stream
+  std::size_t input_count = 0;  // at a batch receive point: how many values `input` points to
   [[no_unique_address]] output_slot<Out> out;
   std::exception_ptr failure;   // escaped the body; rethrown by the call that resumed it
   std::exception_ptr injected;  // from throw_into; raised at the point where the body waits
@@ -253,6 +329,7 @@ class [[nodiscard]] coroutine {
     check_receiving("send()");
     auto h = handle_;
     h.promise().input = std::addressof(value);
+    h.promise().input_count = 1;  // a batch of one, at a batch receive point
     resume(h);
     return take_output(h);
   }
@@ -272,7 +349,7 @@ class [[nodiscard]] coroutine {
   bool push(In& value, Fn&& out) {
     auto h = handle_;
     if (!h || h.promise().where != detail::point::receiving) [[unlikely]]
-      check_receiving("send()");
+      return push_to_batch_point(value, out);
     auto& p = h.promise();
     p.input = std::addressof(value);
     p.where = detail::point::running;
@@ -287,13 +364,46 @@ class [[nodiscard]] coroutine {
     return after_resume(h, out);
   }
 
+  /// push_some(values, out) hands the body as many of `values` as it takes in one resume, and
+  /// drops them from the front of `values`: all of them at `co_yield coflow::receive_batch`,
+  /// the first one (copied) at a single receive point. Outputs go to `out`, as one span where
+  /// `out` has a push_batch member. Returns whether the body waits for more values. A pipeline
+  /// calls it until `values` is empty.
+  template <class Fn>
+    requires detail::output_callback<Fn, Out> && std::copy_constructible<In>
+  bool push_some(std::span<const In>& values, Fn&& out) {
+    auto h = handle_;
+    if (values.empty()) {
+      check_receiving("send()");
+      return true;
+    }
+    if (!h || h.promise().where != detail::point::receiving_batch) {
+      In first(values.front());
+      values = values.subspan(1);
+      return push(first, out);
+    }
+    auto& p = h.promise();
+    // The body only reads a batch: the pointer loses its const for the shared input field.
+    p.input = const_cast<In*>(values.data());
+    p.input_count = values.size();
+    values = {};
+    p.where = detail::point::running;
+    h.resume();
+    if (p.orphaned) [[unlikely]]
+      orphan_destroy(h);
+    if constexpr (!std::is_void_v<Out>) p.out.deliver_any(out);
+    if (detail::waits_for_input(p.where)) [[likely]]
+      return true;
+    return after_resume(h, out);
+  }
+
   /// next resumes a body that stopped at `co_yield coflow::emit(x)` (or starts a new one) and
   /// returns its next output. Python: next(c).
   reply_type next() {
     check_usable("next()");
     if (finished()) fail("next()", "next() after the coroutine is done");
     if (running()) fail("next()", "the coroutine is already running");
-    if (where() == detail::point::receiving)
+    if (detail::waits_for_input(where()))
       fail("next()", "the coroutine waits for a value; call send() or close()");
     auto h = handle_;
     resume(h);
@@ -328,7 +438,7 @@ class [[nodiscard]] coroutine {
       // Finish any emits still pending, then deliver end of stream once.
       while (h.promise().where != detail::point::finished) {
         auto& p = h.promise();
-        if (p.where == detail::point::receiving) {
+        if (detail::waits_for_input(p.where)) {
           if (p.eos_delivered) {
             abandon();
             fail("close()",
@@ -394,8 +504,9 @@ class [[nodiscard]] coroutine {
   /// done is true once the body has finished: returned, failed, or was closed.
   [[nodiscard]] bool done() const { return status() == ::coflow::status::done; }
 
-  /// receiving is true while the body waits at a receive point, ready for send().
-  [[nodiscard]] bool receiving() const { return handle_ && where() == detail::point::receiving; }
+  /// receiving is true while the body waits at a receive point (a batch one too), ready for
+  /// send().
+  [[nodiscard]] bool receiving() const { return handle_ && detail::waits_for_input(where()); }
 
   /// emitting is true while the body stopped at `co_yield coflow::emit(x)` with more to do
   /// before it waits again; next() continues it.
@@ -465,13 +576,33 @@ class [[nodiscard]] coroutine {
   // The rarer outcomes of a resume in push(): the body emits again, finished, or failed.
   template <class Fn>
   static bool after_resume(handle_type h, Fn& out) {
-    if (h.promise().where == detail::point::emitting) {
+    auto& p = h.promise();
+    if (p.where == detail::point::emitting) {
       resume(h);
       drain(h, out);
-    } else if (h.promise().failure) {
-      std::rethrow_exception(std::exchange(h.promise().failure, nullptr));
+    } else if (p.failure) {
+      std::rethrow_exception(std::exchange(p.failure, nullptr));
+    } else if constexpr (!std::is_void_v<Out>) {
+      if (p.out.batch) p.out.deliver_batch(out);
     }
-    return h.promise().where == detail::point::receiving;
+    return detail::waits_for_input(p.where);
+  }
+
+  // push() to a body that waits at a batch receive point (a batch of one), or misuse.
+  template <class Fn>
+  [[gnu::noinline]] bool push_to_batch_point(In& value, Fn& out) {
+    if (!handle_ || where() != detail::point::receiving_batch) check_receiving("send()");
+    auto h = handle_;
+    auto& p = h.promise();
+    p.input = std::addressof(value);
+    p.input_count = 1;
+    p.where = detail::point::running;
+    h.resume();
+    if (p.orphaned) [[unlikely]]
+      orphan_destroy(h);
+    if constexpr (!std::is_void_v<Out>) p.out.deliver_any(out);
+    if (detail::waits_for_input(p.where)) return true;
+    return after_resume(h, out);
   }
 
   static reply_type take_output(handle_type h) {
@@ -484,9 +615,7 @@ class [[nodiscard]] coroutine {
   template <class Fn>
   static void drain(handle_type h, Fn& out) {
     for (;;) {
-      if constexpr (!std::is_void_v<Out>) {
-        if (h.promise().out.value) h.promise().out.deliver(out);
-      }
+      if constexpr (!std::is_void_v<Out>) h.promise().out.deliver_any(out);
       if (h.promise().where != detail::point::emitting) return;
       resume(h);
     }
@@ -545,6 +674,20 @@ class coroutine<In, Out, Result>::promise_type : public detail::promise_state<In
         return std::nullopt;
       }
       return std::optional<In>(std::move(*in));
+    }
+  };
+
+  struct wait_for_batch {
+    promise_type& promise;
+    static constexpr bool await_ready() noexcept { return false; }
+    static constexpr void await_suspend(std::coroutine_handle<>) noexcept {}
+    std::optional<std::span<const In>> await_resume() {
+      const In* in = promise.input;
+      if (in == nullptr) [[unlikely]] {
+        promise.raise_injected();  // throw_into, or else end of stream
+        return std::nullopt;
+      }
+      return std::span<const In>(in, promise.input_count);
     }
   };
 
@@ -624,6 +767,32 @@ class coroutine<In, Out, Result>::promise_type : public detail::promise_state<In
       if (reply) converted.emplace(*std::forward<Optional>(reply));
       return wait_with_converted_optional{{*this}, std::move(converted)};
     }
+  }
+
+  /// `co_yield coflow::receive_batch`: wait for the next batch of values without answering.
+  wait_for_batch yield_value(receive_batch_t) noexcept {
+    this->where = detail::point::receiving_batch;
+    return {*this};
+  }
+
+  /// `co_yield coflow::receive_batch(replies)`: output every reply, then wait for a batch.
+  template <class R>
+    requires(!std::is_void_v<Out>)
+  wait_for_batch yield_value(batch_replies<R> replies)
+  noexcept {
+    static_assert(std::same_as<std::remove_cv_t<R>, Out>,
+                  "co_yield coflow::receive_batch(replies): the replies must be a contiguous "
+                  "range of the coroutine's Out type");
+    static_assert(std::is_copy_constructible_v<Out>,
+                  "co_yield coflow::receive_batch(replies): the replies are copied on, and this "
+                  "output type cannot be copied; emit them one by one with "
+                  "`co_yield coflow::emit(std::move(x))`");
+    this->where = detail::point::receiving_batch;
+    if (!replies.values.empty()) {
+      this->out.batch = replies.values.data();
+      this->out.batch_size = replies.values.size();
+    }
+    return {*this};
   }
 
   /// `co_yield coflow::emit(x)`: output x and continue without waiting for input.

@@ -9,12 +9,18 @@
 //
 //   auto avg = averager() | coflow::sinks::last();   // averager written as in Python
 //
-// Cost: one resume and one suspend per value that enters the stage; no allocation. The
-// pipeline starts the coroutine (a new one) when it is bound, so users never prime it.
+// Batches: a coroutine waiting at `co_yield coflow::receive_batch` takes a whole span per resume
+// when the pipeline is fed from a contiguous range (see coroutine.hpp); its batch replies go
+// downstream as a span, to a stage that takes spans, or one by one. It receives the whole span
+// even if its downstream becomes done partway through (the outputs past that point are dropped).
+// Cost: one resume and one suspend per value that enters the stage, or per batch at a batch
+// receive point; no allocation. The pipeline starts the coroutine (a new one) when it is
+// bound, so users never prime it.
 // Lifetime: the node owns the coroutine; destroying the pipeline destroys its frame.
 #pragma once
 
 #include <concepts>
+#include <span>
 #include <type_traits>
 #include <utility>
 
@@ -85,6 +91,14 @@ class coroutine_node {
     }
   }
 
+  bool push_batch(std::span<const In> values) requires std::same_as<In, coro_in> &&
+      std::copy_constructible<In> {
+    while (!values.empty()) {
+      if (!coro_.push_some(values, forward()) || down_done_) return false;
+    }
+    return true;
+  }
+
   [[nodiscard]] bool done() const { return !coro_.receiving() || down_done_ || down_.done(); }
 
   decltype(auto) finish() {
@@ -93,11 +107,18 @@ class coroutine_node {
   }
 
  private:
-  auto forward() {
-    return [this](coro_out&& out) {
-      if (!down_done_) down_done_ = !down_.push(std::move(out));
-    };
-  }
+  // Passes the coroutine's outputs downstream, one by one or as a span, until it is done.
+  struct forwarder {
+    coroutine_node* node;
+    void operator()(coro_out&& out) const {
+      if (!node->down_done_) node->down_done_ = !node->down_.push(std::move(out));
+    }
+    void push_batch(std::span<const coro_out> outs) const {
+      if (!node->down_done_) node->down_done_ = !push_values<coro_out>(node->down_, outs);
+    }
+  };
+
+  forwarder forward() { return forwarder{this}; }
 
   Coro coro_;
   Down down_;
@@ -124,6 +145,14 @@ class coroutine_sink_node {
       coro_in converted(std::move(value));
       return coro_.push(converted, drop_output);
     }
+  }
+
+  bool push_batch(std::span<const In> values) requires std::same_as<In, coro_in> &&
+      std::copy_constructible<In> {
+    while (!values.empty()) {
+      if (!coro_.push_some(values, drop_output)) return false;
+    }
+    return true;
   }
 
   [[nodiscard]] bool done() const { return !coro_.receiving(); }

@@ -6,12 +6,20 @@
 //   std::optional<In> v = co_yield coflow::receive;  // wait without answering
 //   co_yield coflow::emit(x);                        // output x and go on without waiting
 //
+//   // The batched forms, for hot stages (see "Batches" in coroutine.hpp):
+//   std::optional<std::span<const In>> b = co_yield coflow::receive_batch;
+//   b = co_yield coflow::receive_batch(replies);     // output every value of `replies`, then
+//                                                    // wait for the next batch
+//
 // `receive` and `reply` are receive points: the body waits there for the next value, and an
 // empty optional means end of stream. `emit` is how a stage outputs several values for one
 // input (a line into its words) or flushes at end of stream (a partial batch): it hands one
 // value on and resumes at once, without consuming input.
 #pragma once
 
+#include <cstddef>
+#include <ranges>
+#include <span>
 #include <type_traits>
 #include <utility>
 
@@ -24,6 +32,32 @@ struct receive_t {
 
 /// receive, as the operand of `co_yield`, waits for the next value without answering.
 inline constexpr receive_t receive{};
+
+/// batch_replies<T> carries the values that `co_yield coflow::receive_batch(replies)` outputs.
+/// It views the body's own storage, which stays alive while the body waits.
+template <class T>
+struct batch_replies {
+  std::span<const T> values;
+};
+
+/// receive_batch_t is the type of `coflow::receive_batch`.
+struct receive_batch_t {
+  explicit receive_batch_t() = default;
+
+  /// receive_batch(replies) outputs every value of the contiguous range `replies` (a
+  /// std::vector, std::array or std::span of the coroutine's Out), then waits for a batch.
+  template <std::ranges::contiguous_range R>
+    requires std::ranges::sized_range<R>
+  [[nodiscard]] constexpr auto operator()(R&& replies) const {
+    using value_type = std::ranges::range_value_t<R>;
+    return batch_replies<value_type>{
+        std::span<const value_type>(std::ranges::data(replies), std::ranges::size(replies))};
+  }
+};
+
+/// receive_batch, as the operand of `co_yield`, waits for the next batch of values: a
+/// std::optional<std::span<const In>>, empty at end of stream.
+inline constexpr receive_batch_t receive_batch{};
 
 /// emitted<T> carries a value to output with `co_yield coflow::emit(v)`.
 template <class T>

@@ -15,14 +15,20 @@
 // `pipeline` is a description (a chain ending in a sink, a sink, a consumer coroutine), bound
 // fresh for this run, or an opened coflow::pipeline, which is used in place and closed.
 // Elements are converted to the range's value type and moved into the first stage; a range of
-// rvalue references (views::move) moves its elements.
+// rvalue references (views::move) moves its elements. A contiguous range (a vector, an array,
+// a span) whose first stage takes batches is handed on in spans of up to
+// coflow::max_batch_size elements, without copies (see push_batch in stage.hpp): a coroutine
+// waiting at `co_yield coflow::receive_batch` then resumes once per span.
 // Exceptions: whatever a stage throws propagates out of run(), and every frame is destroyed.
 // Cost: a bound description runs without the pipeline object, on the stack: no allocation
 // beyond the frames of coroutine stages.
 #pragma once
 
+#include <algorithm>
+#include <cstddef>
 #include <iterator>
 #include <ranges>
+#include <span>
 #include <type_traits>
 #include <utility>
 
@@ -32,6 +38,13 @@
 namespace coflow {
 
 namespace detail {
+
+// A range that can be handed to `Head` in spans.
+template <class R, class Head>
+concept batch_source = std::ranges::contiguous_range<R> && std::ranges::sized_range<R> &&
+    std::same_as<std::remove_cvref_t<std::ranges::range_reference_t<R>>,
+                 std::ranges::range_value_t<R>> &&
+    batch_node_for<Head, std::ranges::range_value_t<R>>;
 
 template <class T>
 struct is_pipeline : std::false_type {};
@@ -56,7 +69,16 @@ requires runnable<P> || detail::is_pipeline<std::remove_cvref_t<P>>::value declt
     return p.close();
   } else {
     auto head = bind_chain<value_type>(std::forward<P>(p));
-    if (!head.done()) {
+    if constexpr (detail::batch_source<R, decltype(head)>) {
+      if (!head.done()) {
+        std::span<const value_type> rest(std::ranges::data(range), std::ranges::size(range));
+        while (!rest.empty()) {
+          const std::size_t size = std::min(rest.size(), max_batch_size);
+          if (!head.push_batch(rest.first(size))) break;
+          rest = rest.subspan(size);
+        }
+      }
+    } else if (!head.done()) {
       for (; first != last; ++first) {
         if (!head.push(value_type(*first))) break;
       }

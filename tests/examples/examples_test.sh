@@ -20,6 +20,7 @@ examples=(
   states
   bridges
   aggregates
+  batches
 )
 
 passed=0

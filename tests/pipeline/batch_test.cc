@@ -1,0 +1,307 @@
+// Tests of the batched path: `co_yield coflow::receive_batch`, push_batch, and run() handing a
+// contiguous range on in spans.
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <list>
+#include <numeric>
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <vector>
+
+#include "operators/filter.hpp"
+#include "operators/take.hpp"
+#include "operators/to_vector.hpp"
+#include "operators/transform.hpp"
+#include "pipeline/compose.hpp"
+#include "pipeline/coroutine.hpp"
+#include "pipeline/pipeline.hpp"
+#include "pipeline/protocol_error.hpp"
+#include "pipeline/receive.hpp"
+#include "pipeline/run.hpp"
+
+namespace {
+
+// The running mean, batched; records the size of every batch it received.
+coflow::coroutine<double, double> batch_averager(std::vector<std::size_t>& batch_sizes) {
+  double total = 0;
+  std::uint64_t count = 0;
+  std::vector<double> means;
+  auto batch = co_yield coflow::receive_batch;
+  while (batch) {
+    batch_sizes.push_back(batch->size());
+    means.clear();
+    for (double term : *batch) {
+      total += term;
+      means.push_back(total / static_cast<double>(++count));
+    }
+    batch = co_yield coflow::receive_batch(means);
+  }
+}
+
+// The same, one value at a time, as in Python.
+coflow::coroutine<double, double> python_averager() {
+  double total = 0;
+  std::uint64_t count = 0;
+  std::optional<double> average;
+  while (auto term = co_yield average) {
+    total += *term;
+    average = total / static_cast<double>(++count);
+  }
+}
+
+std::vector<double> sample(std::size_t n) {
+  std::vector<double> values(n);
+  for (std::size_t i = 0; i < n; ++i) values[i] = static_cast<double>((i * 2654435761u) % 1000);
+  return values;
+}
+
+std::vector<double> means_of(const std::vector<double>& values) {
+  return coflow::run(values, python_averager() | coflow::sinks::to_vector());
+}
+
+TEST(Batch, RunDeliversSpansOfAtMostMaxBatchSize) {
+  const auto values = sample(1000);
+  std::vector<std::size_t> sizes;
+  auto got = coflow::run(values, batch_averager(sizes) | coflow::sinks::to_vector());
+  EXPECT_EQ(got, means_of(values));
+  EXPECT_EQ(sizes, (std::vector<std::size_t>{256, 256, 256, 232}));
+}
+
+TEST(Batch, EmptyRangeGivesNoBatch) {
+  std::vector<std::size_t> sizes;
+  auto got = coflow::run(std::vector<double>{}, batch_averager(sizes) | coflow::sinks::to_vector());
+  EXPECT_TRUE(got.empty());
+  EXPECT_TRUE(sizes.empty());
+}
+
+TEST(Batch, NonContiguousRangeArrivesAsBatchesOfOne) {
+  const auto values = sample(10);
+  const std::list<double> listed(values.begin(), values.end());
+  std::vector<std::size_t> sizes;
+  auto got = coflow::run(listed, batch_averager(sizes) | coflow::sinks::to_vector());
+  EXPECT_EQ(got, means_of(values));
+  EXPECT_EQ(sizes, std::vector<std::size_t>(10, 1));
+}
+
+TEST(Batch, FilterPassesTheKeptValuesOnAsOneSpan) {
+  const auto values = sample(600);
+  auto kept = [](double x) { return static_cast<std::int64_t>(x) % 3 != 0; };
+  std::vector<double> expected_input;
+  for (double x : values) {
+    if (kept(x)) expected_input.push_back(x);
+  }
+  std::vector<std::size_t> sizes;
+  auto got = coflow::run(
+      values, coflow::ops::filter(kept) | batch_averager(sizes) | coflow::sinks::to_vector());
+  EXPECT_EQ(got, means_of(expected_input));
+  ASSERT_EQ(sizes.size(), 3u);  // one batch per span of 256, 256 and 88 inputs
+  EXPECT_EQ(std::accumulate(sizes.begin(), sizes.end(), std::size_t{0}), expected_input.size());
+}
+
+TEST(Batch, FilterThatKeepsNothingSendsNoBatch) {
+  std::vector<std::size_t> sizes;
+  auto got = coflow::run(sample(300), coflow::ops::filter([](double) { return false; }) |
+                                          batch_averager(sizes) | coflow::sinks::to_vector());
+  EXPECT_TRUE(got.empty());
+  EXPECT_TRUE(sizes.empty());
+}
+
+TEST(Batch, TransformMapsASpanAsAWhole) {
+  const auto values = sample(300);
+  std::vector<double> doubled;
+  for (double x : values) doubled.push_back(2 * x);
+  std::vector<std::size_t> sizes;
+  auto got = coflow::run(values, coflow::ops::transform([](double x) { return 2 * x; }) |
+                                     batch_averager(sizes) | coflow::sinks::to_vector());
+  EXPECT_EQ(got, means_of(doubled));
+  EXPECT_EQ(sizes, (std::vector<std::size_t>{256, 44}));
+}
+
+TEST(Batch, BatchRepliesReachABatchStageDownstreamAsSpans) {
+  const auto values = sample(500);
+  std::vector<std::size_t> first_sizes;
+  std::vector<std::size_t> second_sizes;
+  auto got = coflow::run(values, batch_averager(first_sizes) | batch_averager(second_sizes) |
+                                     coflow::sinks::to_vector());
+  EXPECT_EQ(got, means_of(means_of(values)));
+  EXPECT_EQ(second_sizes, first_sizes);
+}
+
+TEST(Batch, TakeDownstreamStopsTheRunAfterTheBatch) {
+  const auto values = sample(1000);
+  std::vector<std::size_t> sizes;
+  auto got = coflow::run(values,
+                         batch_averager(sizes) | coflow::ops::take(3) | coflow::sinks::to_vector());
+  const auto all = means_of(values);
+  EXPECT_EQ(got, std::vector<double>(all.begin(), all.begin() + 3));
+  // The stage took its first span whole; the run then stopped.
+  EXPECT_EQ(sizes, std::vector<std::size_t>{256});
+}
+
+TEST(Batch, SendToABatchPointIsABatchOfOne) {
+  std::vector<std::size_t> sizes;
+  auto avg = batch_averager(sizes);
+  EXPECT_EQ(avg.start(), std::nullopt);
+  EXPECT_EQ(avg.send(10), 10.0);
+  EXPECT_EQ(avg.send(20), 15.0);
+  std::vector<double> out;
+  avg.send(60, [&](double m) { out.push_back(m); });
+  EXPECT_EQ(out, std::vector<double>{30.0});
+  avg.close();
+  EXPECT_TRUE(avg.done());
+  EXPECT_EQ(sizes, (std::vector<std::size_t>{1, 1, 1}));
+}
+
+coflow::coroutine<int, int> repeat_each_twice() {
+  std::vector<int> replies;
+  auto batch = co_yield coflow::receive_batch;
+  while (batch) {
+    replies.clear();
+    for (int x : *batch) replies.insert(replies.end(), {x, x});
+    batch = co_yield coflow::receive_batch(replies);
+  }
+}
+
+TEST(Batch, SendOfOneAnsweredWithSeveralIsAProtocolError) {
+  auto twice = repeat_each_twice();
+  twice.start();
+  EXPECT_THROW((void)twice.send(1), coflow::protocol_error);
+  std::vector<int> out;
+  twice.send(2, [&](int x) { out.push_back(x); });
+  EXPECT_EQ(out, (std::vector<int>{2, 2}));
+}
+
+TEST(Batch, PushSomeTakesTheWholeSpanAtABatchPoint) {
+  auto twice = repeat_each_twice();
+  twice.start();
+  const std::array<int, 3> values{1, 2, 3};
+  std::span<const int> rest(values);
+  std::vector<int> out;
+  EXPECT_TRUE(twice.push_some(rest, [&](int x) { out.push_back(x); }));
+  EXPECT_TRUE(rest.empty());
+  EXPECT_EQ(out, (std::vector<int>{1, 1, 2, 2, 3, 3}));
+}
+
+// Alternates: one value alone, then a batch.
+coflow::coroutine<int, int> alternating(std::vector<std::size_t>& batch_sizes) {
+  for (;;) {
+    auto single = co_yield coflow::receive;
+    if (!single) co_return;
+    co_yield coflow::emit(-*single);
+    auto batch = co_yield coflow::receive_batch;
+    if (!batch) co_return;
+    batch_sizes.push_back(batch->size());
+    for (int x : *batch) co_yield coflow::emit(x);
+  }
+}
+
+TEST(Batch, PushSomeTakesOneValueAtASingleReceivePoint) {
+  std::vector<int> values(10);
+  std::iota(values.begin(), values.end(), 1);
+  std::vector<std::size_t> sizes;
+  auto got = coflow::run(values, alternating(sizes) | coflow::sinks::to_vector());
+  EXPECT_EQ(got, (std::vector<int>{-1, 2, 3, 4, 5, 6, 7, 8, 9, 10}));
+  EXPECT_EQ(sizes, std::vector<std::size_t>{9});
+}
+
+coflow::coroutine<int, int, int> flushes_at_close() {
+  std::vector<int> held;
+  auto batch = co_yield coflow::receive_batch;
+  while (batch) {
+    held.insert(held.end(), batch->begin(), batch->end());
+    batch = co_yield coflow::receive_batch;
+  }
+  for (int x : held) co_yield coflow::emit(x * 10);
+  co_return static_cast<int>(held.size());
+}
+
+TEST(Batch, EndOfStreamAtABatchPointLetsTheBodyFlush) {
+  auto got =
+      coflow::run(std::vector<int>{1, 2, 3}, flushes_at_close() | coflow::sinks::to_vector());
+  EXPECT_EQ(got, (std::vector<int>{10, 20, 30}));
+
+  auto standalone = flushes_at_close();
+  standalone.start();
+  standalone.send(4);
+  std::vector<int> flushed;
+  EXPECT_EQ(standalone.close([&](int x) { flushed.push_back(x); }), 1);
+  EXPECT_EQ(flushed, std::vector<int>{40});
+}
+
+coflow::consumer<int, int> batch_summer() {
+  int total = 0;
+  while (auto batch = co_yield coflow::receive_batch) {
+    total = std::accumulate(batch->begin(), batch->end(), total);
+  }
+  co_return total;
+}
+
+TEST(Batch, AConsumerSinkTakesSpans) {
+  std::vector<int> values(1000);
+  std::iota(values.begin(), values.end(), 0);
+  EXPECT_EQ(coflow::run(values, batch_summer()), 499500);
+  EXPECT_EQ(
+      coflow::run(values, coflow::ops::filter([](int x) { return x % 2 == 0; }) | batch_summer()),
+      249500);
+}
+
+// Echoes each batch; answers a runtime_error raised where it waits with -1.
+coflow::coroutine<int, int> handles_errors() {
+  auto batch = co_yield coflow::receive_batch;
+  for (;;) {
+    if (!batch) co_return;
+    bool failed = false;
+    try {
+      batch = co_yield coflow::receive_batch(*batch);
+    } catch (const std::runtime_error&) {
+      failed = true;
+    }
+    if (failed) batch = co_yield coflow::receive_batch(std::array<int, 1>{-1});
+  }
+}
+
+TEST(Batch, ThrowIntoABatchPoint) {
+  auto c = handles_errors();
+  c.start();
+  EXPECT_EQ(c.send(5), 5);
+  EXPECT_EQ(c.throw_into(std::runtime_error("x")), -1);
+  EXPECT_EQ(c.send(6), 6);
+  EXPECT_THROW((void)c.throw_into(std::logic_error("not handled")), std::logic_error);
+  EXPECT_TRUE(c.done());
+}
+
+TEST(Batch, StatusAtABatchPoint) {
+  std::vector<std::size_t> sizes;
+  auto avg = batch_averager(sizes);
+  avg.start();
+  EXPECT_EQ(avg.status(), coflow::status::suspended);
+  EXPECT_TRUE(avg.receiving());
+  EXPECT_FALSE(avg.emitting());
+  EXPECT_THROW((void)avg.next(), coflow::protocol_error);
+}
+
+TEST(Batch, OpenedPipelineSendsSingleValuesToABatchStage) {
+  std::vector<std::size_t> sizes;
+  auto p = coflow::open<double>(batch_averager(sizes) | coflow::sinks::to_vector());
+  p.send(1);
+  p.send(3);
+  EXPECT_EQ(p.close(), (std::vector<double>{1, 2}));
+}
+
+coflow::coroutine<int, int> throws_on_second_batch() {
+  auto batch = co_yield coflow::receive_batch;
+  batch = co_yield coflow::receive_batch(*batch);
+  throw std::runtime_error("second batch");
+}
+
+TEST(Batch, AnExceptionFromABatchBodyReachesRun) {
+  std::vector<int> values(600, 1);
+  EXPECT_THROW((void)coflow::run(values, throws_on_second_batch() | coflow::sinks::to_vector()),
+               std::runtime_error);
+}
+
+}  // namespace
