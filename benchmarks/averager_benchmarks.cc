@@ -151,7 +151,9 @@ answer hand_contiguous(std::uint64_t n) {
   return {sum};
 }
 
-// The averager, batched: one resume per span of values.
+// The averager, batched: one resume per span of values. The running state is copied into locals
+// for the loop: the frame's variables could alias the means written through a double*, so the
+// compiler would store and reload them for every value.
 coflow::coroutine<std::uint64_t, double> batch_averager() {
   double total = 0;
   std::uint64_t count = 0;
@@ -159,12 +161,16 @@ coflow::coroutine<std::uint64_t, double> batch_averager() {
   auto batch = co_yield coflow::receive_batch;
   while (batch) {
     means.resize(batch->size());
+    double running_total = total;
+    std::uint64_t running_count = count;
     double* mean = means.data();
     for (const std::uint64_t x : *batch) {
-      total += static_cast<double>(x);
-      ++count;
-      *mean++ = total / static_cast<double>(count);
+      running_total += static_cast<double>(x);
+      ++running_count;
+      *mean++ = running_total / static_cast<double>(running_count);
     }
+    total = running_total;
+    count = running_count;
     batch = co_yield coflow::receive_batch(means);
   }
 }

@@ -43,6 +43,7 @@ struct filter_node {
     while (!values.empty()) {
       const std::size_t size = std::min(values.size(), max_batch_size);
       std::size_t count = 0;
+#pragma GCC unroll 4
       for (const In& value : values.first(size)) {
         kept[count] = value;
         count += static_cast<bool>(pred(value)) ? 1 : 0;

@@ -38,6 +38,7 @@ struct transform_node {
     std::array<Out, max_batch_size> mapped;
     while (!values.empty()) {
       const std::size_t size = std::min(values.size(), max_batch_size);
+#pragma GCC unroll 4
       for (std::size_t i = 0; i < size; ++i) mapped[i] = Out(std::invoke(fn, In(values[i])));
       if (!down.push_batch(std::span<const Out>(mapped.data(), size))) return false;
       values = values.subspan(size);
