@@ -20,6 +20,7 @@ examples=(
   states
   bridges
   aggregates
+  profile
 )
 
 passed=0
