@@ -5,7 +5,7 @@
 // A stream of text lines is split into numbers by a coroutine stage (several values per line),
 // the valid readings kept, converted, averaged and the last mean taken. instrumented() counts
 // the values into and out of every stage exactly, and estimates each stage's own time by
-// timing one input line in every 64 (see pipeline/instrumented.hpp). The counts go to stdout;
+// timing one input line in every 256 (see pipeline/instrumented.hpp). The counts go to stdout;
 // the times, which differ from run to run, to stderr.
 #include <charconv>
 #include <cstdint>

@@ -18,9 +18,12 @@
 // Counts are exact: values_in of a stage is the number of values pushed into it (by push, or
 //   in spans by push_batch), values_out the number it pushed on, including what it emitted at
 //   start or flushed at end of stream. A sink's values_out is 0.
-// Time is an estimate, made by sampling. Reading the clock costs about as much as a fused
-//   stage, so the head probe times one input value in every `sample_every` (a power of two,
-//   default 64; 1 times every value), the 1st, the 65th, the 129th, ... While a timed value is
+// Time is an estimate, made by sampling. Reading std::chrono::steady_clock costs more than
+//   several fused stages (about 27 ns on a virtual machine's kvm-clock), so the head probe
+//   times one input value in every `sample_every` (a power of two, default 256; 1 times every
+//   value), the 1st, the 257th, the 513th, ... The default is measured (benchmarks/RESULTS.md):
+//   at 256 sampling adds about 0.5 ns per value to a three-stage pipeline, less than the
+//   counting itself, where timing every value adds about 120 ns. While a timed value is
 //   in flight, every probe times the push into its stage, so that all stages are timed on the
 //   same values: the inclusive time of stage i covers stage i and everything downstream of
 //   it, and stage i's own time is inclusive(i) - inclusive(i + 1). The sum over the timed
@@ -89,7 +92,7 @@ struct stage_profile {
 /// instrument_options are the settings of instrumented(p, options).
 struct instrument_options {
   /// sample_every times one input value in this many (a power of two; 1 times every value).
-  std::uint64_t sample_every = 64;
+  std::uint64_t sample_every = 256;
 };
 
 namespace detail {
@@ -192,7 +195,9 @@ class probe_node {
     counters_->values_in = first + n;
     if constexpr (Head) {
       // Timed when [first, first + n) holds a multiple of sample_every.
-      return n != 0 && ((first + state_->mask) & ~state_->mask) - first < n;
+      const std::uint64_t mask = state_->mask;
+      if (n == 1) return (first & mask) == 0;
+      return n != 0 && ((first + mask) & ~mask) - first < n;
     } else {
       return state_->timing;
     }
