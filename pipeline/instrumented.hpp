@@ -221,7 +221,7 @@ class probe_node {
 template <class In, std::size_t I, class Tuple>
 auto bind_probed(Tuple&& parts, const std::shared_ptr<profile_state>& state) {
   constexpr std::size_t size = std::tuple_size_v<std::remove_cvref_t<Tuple>>;
-  auto make_node = [&parts, &state] {
+  auto make_node = [&] {
     if constexpr (I + 1 == size) {
       return open_sink<In>(std::get<I>(std::forward<Tuple>(parts)));
     } else {

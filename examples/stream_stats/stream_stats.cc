@@ -192,13 +192,13 @@ report compute(const options& o, coflow::generator<input_line> lines, report_wri
   return compute_with<false>(o, std::move(lines), writer, ticks, nullptr);
 }
 
-std::string format_profile(std::string_view program,
+std::string format_profile(std::string_view program_name,
                            const std::vector<coflow::stage_profile>& stages,
                            std::uint64_t sample_every) {
   std::string out = fmt::format(
       "{}: profile per pipeline stage (time in the stage alone, estimated from one value in {}; "
       "a stage with branches includes theirs)\n",
-      program, sample_every);
+      program_name, sample_every);
   std::size_t width = 5;
   for (const coflow::stage_profile& s : stages) width = std::max(width, s.name.size());
   out += fmt::format("  {:<{}} {:>14} {:>14} {:>12}\n", "stage", width, "values in", "values out",
