@@ -35,6 +35,8 @@
 #include "pipeline/event.hpp"
 #include "pipeline/feed.hpp"
 #include "pipeline/generator.hpp"
+#include "pipeline/instrumented.hpp"
+#include "pipeline/named.hpp"
 #include "pipeline/pipeline.hpp"
 #include "pipeline/protocol_error.hpp"
 #include "pipeline/pusher.hpp"

@@ -124,6 +124,7 @@ namespace {
 int workload_rank(const std::string& workload) {
   if (workload == "averager") return 0;
   if (workload == "stateless") return 1;
+  if (workload == "instrumented") return 2;
   if (workload.starts_with("stages_")) return 100 + std::atoi(workload.c_str() + 7);
   if (workload == "fan_out") return 1000;
   return 2000;

@@ -75,6 +75,7 @@ command_line parse_command_line(std::span<const char* const> args) {
   std::string seed;
   std::string readings;
   bool quiet = false;
+  bool profile = false;
   auto* input_option =
       app.add_option("input", input, "File to read, - for stdin (default: built-in stream)")
           ->type_name("FILE");
@@ -98,6 +99,8 @@ command_line parse_command_line(std::span<const char* const> args) {
                      fmt::format("Length of the built-in stream (default {})", default_readings))
           ->type_name("N");
   app.add_flag("-q,--quiet", quiet, "No progress or throughput line on stderr");
+  app.add_flag("--profile", profile,
+               "Print values in, values out and time of each pipeline stage on stderr");
 
   try {
     app.parse(static_cast<int>(args.size()), args.data());
@@ -117,6 +120,7 @@ command_line parse_command_line(std::span<const char* const> args) {
   if (seed_option->count() > 0) o.seed = parse_whole_number(seed, "--seed");
   if (readings_option->count() > 0) o.readings = parse_whole_number(readings, "--readings");
   o.quiet = quiet;
+  o.profile = profile;
   if (o.by && !o.column && o.input) {
     throw usage_error("--by needs --column: say which CSV column holds the values");
   }

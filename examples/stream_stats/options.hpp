@@ -39,6 +39,7 @@ struct options {
   std::uint64_t seed = default_seed;
   std::uint64_t readings = default_readings;
   bool quiet = false;
+  bool profile = false;  // --profile: values and time per pipeline stage on stderr
 };
 
 /// command_line is what the command line asks for: a run, or the help text.

@@ -2,14 +2,18 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <string>
 #include <tuple>
+#include <type_traits>
 #include <utility>
 #include <variant>
+#include <vector>
 
 #include "examples/stream_stats/sources.hpp"
 #include "examples/stream_stats/statistics.hpp"
@@ -21,6 +25,8 @@
 #include "operators/tee.hpp"
 #include "operators/to_vector.hpp"
 #include "operators/transform.hpp"
+#include "pipeline/instrumented.hpp"
+#include "pipeline/named.hpp"
 #include "pipeline/run.hpp"
 
 namespace stream_stats {
@@ -80,16 +86,58 @@ void progress::clear() {
   drawn_ = false;
 }
 
-report compute(const options& o, coflow::generator<input_line> lines, report_writer& writer,
-               progress* ticks) {
+namespace {
+
+// Under --profile, wraps a runnable description in coflow::instrumented and keeps its profile
+// under `label`; otherwise hands the description back unchanged, at no cost.
+template <bool Profiled>
+class profiler {
+ public:
+  template <class P>
+  auto operator()(std::string label, P&& p) {
+    if constexpr (Profiled) {
+      auto probe = coflow::instrumented(std::forward<P>(p));
+      parts_.emplace_back(std::move(label), probe.profile());
+      return probe;
+    } else {
+      return std::decay_t<P>(std::forward<P>(p));
+    }
+  }
+
+  // Every stage of every profile: the unlabelled one's (the pipeline's own) first, then the
+  // others' in the order they were made, each named "label/stage".
+  std::vector<coflow::stage_profile> stages() const {
+    std::vector<coflow::stage_profile> out;
+    for (const bool own : {true, false}) {
+      for (const auto& [label, profile] : parts_) {
+        if (label.empty() != own) continue;
+        for (coflow::stage_profile& s : profile.stages()) {
+          if (!own) s.name = label + "/" + s.name;
+          out.push_back(std::move(s));
+        }
+      }
+    }
+    return out;
+  }
+
+ private:
+  std::vector<std::pair<std::string, coflow::pipeline_profile>> parts_;
+};
+
+template <bool Profiled>
+report compute_with(const options& o, coflow::generator<input_line> lines, report_writer& writer,
+                    progress* ticks, std::vector<coflow::stage_profile>* profile) {
   reader_config config{o.column, o.by};
   header_info header;
   summary now;
+  profiler<Profiled> probe;
 
   using namespace coflow;
   // Each record goes one way: samples to the statistics, malformed lines to their report.
-  auto bad_lines = ops::transform(take_out<malformed>) |
-                   ops::tee(ops::take(shown_malformed) | sinks::to_vector(), sinks::count());
+  auto bad_lines = probe(
+      "malformed", named("unwrap", ops::transform(take_out<malformed>)) |
+                       named("collect", ops::tee(ops::take(shown_malformed) | sinks::to_vector(),
+                                                 sinks::count())));
   auto overall = statistics(o.alpha, store_into(&now),
                             ops::count() | sinks::for_each(ticker{&now, &writer, o.every, ticks}));
 
@@ -101,19 +149,26 @@ report compute(const options& o, coflow::generator<input_line> lines, report_wri
   if (o.by) {
     auto per_key = ops::group_by(&sample::key,
                                  ops::transform(&sample::value) | statistics(o.alpha, keep_last));
-    auto samples = ops::transform(take_out<sample>) |
-                   ops::tee(ops::transform(&sample::value) | overall, per_key);
-    auto [by_key, bad] = coflow::run(
-        lines, parse_records(config, &header) | ops::partition(holds<sample>, samples, bad_lines));
+    auto samples = probe(
+        "samples",
+        named("unwrap", ops::transform(take_out<sample>)) |
+            named("overall+by key", ops::tee(ops::transform(&sample::value) | overall, per_key)));
+    auto pipeline = probe("", named("parse", parse_records(config, &header)) |
+                                  ops::partition(holds<sample>, samples, bad_lines));
+    auto [by_key, bad] = coflow::run(lines, std::move(pipeline));
     take_bad_lines(bad);
     result.grouped = true;
     for (auto& [key, key_statistics] : std::get<1>(by_key)) {
       result.groups.emplace_back(key, to_summary(key_statistics));
     }
   } else {
-    auto samples = ops::transform([](record&& r) { return std::get<sample>(r).value; }) | overall;
-    auto outcome = coflow::run(
-        lines, parse_records(config, &header) | ops::partition(holds<sample>, samples, bad_lines));
+    auto samples =
+        probe("samples",
+              named("value", ops::transform([](record&& r) { return std::get<sample>(r).value; })) |
+                  named("statistics", overall));
+    auto pipeline = probe("", named("parse", parse_records(config, &header)) |
+                                  ops::partition(holds<sample>, samples, bad_lines));
+    auto outcome = coflow::run(lines, std::move(pipeline));
     take_bad_lines(outcome.second);
   }
   result.total = now;
@@ -123,7 +178,37 @@ report compute(const options& o, coflow::generator<input_line> lines, report_wri
     const auto* name = std::get_if<std::string>(&o.by->column);
     result.key_label = name != nullptr ? *name : "column " + o.by->describe();
   }
+  if constexpr (Profiled) {
+    if (profile != nullptr) *profile = probe.stages();
+  }
   return result;
+}
+
+}  // namespace
+
+report compute(const options& o, coflow::generator<input_line> lines, report_writer& writer,
+               progress* ticks, std::vector<coflow::stage_profile>* profile) {
+  if (profile != nullptr) return compute_with<true>(o, std::move(lines), writer, ticks, profile);
+  return compute_with<false>(o, std::move(lines), writer, ticks, nullptr);
+}
+
+std::string format_profile(std::string_view program_name,
+                           const std::vector<coflow::stage_profile>& stages,
+                           std::uint64_t sample_every) {
+  std::string out = fmt::format(
+      "{}: profile per pipeline stage (time in the stage alone, estimated from one value in {}; "
+      "a stage with branches includes theirs)\n",
+      program_name, sample_every);
+  std::size_t width = 5;
+  for (const coflow::stage_profile& s : stages) width = std::max(width, s.name.size());
+  out += fmt::format("  {:<{}} {:>14} {:>14} {:>12}\n", "stage", width, "values in", "values out",
+                     "time");
+  for (const coflow::stage_profile& s : stages) {
+    out += fmt::format("  {:<{}} {:>14} {:>14} {:>9.3f} ms\n", s.name, width,
+                       group_digits(s.values_in), group_digits(s.values_out),
+                       std::chrono::duration<double, std::milli>(s.time).count());
+  }
+  return out;
 }
 
 namespace {
@@ -160,8 +245,9 @@ int execute(const options& given, std::istream& in, std::ostream& out, std::ostr
   progress ticks(err, err_is_terminal && !o.quiet);
   const double started = seconds_now();
   report result;
+  std::vector<coflow::stage_profile> stages;
   try {
-    result = compute(o, std::move(lines), writer, &ticks);
+    result = compute(o, std::move(lines), writer, &ticks, o.profile ? &stages : nullptr);
   } catch (...) {
     ticks.clear();
     throw;
@@ -172,6 +258,7 @@ int execute(const options& given, std::istream& in, std::ostream& out, std::ostr
   writer.finish(result);
   err << format_malformed(result, program);
   if (!o.quiet) err << format_throughput(program, result.total.count, elapsed);
+  if (o.profile) err << format_profile(program, stages, coflow::instrument_options{}.sample_every);
   return 0;
 }
 

@@ -16,17 +16,21 @@
 // group_by(key, transform(value) | statistics(alpha, keep_last))) instead.
 //
 // Every aggregate is computed by the library's operators (see statistics.hpp); the tool only
-// feeds lines in and formats what comes out.
+// feeds lines in and formats what comes out. With --profile the pipeline and the two branches of
+// the partition are each wrapped in coflow::instrumented, and their stages are reported.
 #pragma once
 
 #include <istream>
 #include <ostream>
 #include <span>
+#include <string>
+#include <vector>
 
 #include "examples/stream_stats/options.hpp"
 #include "examples/stream_stats/records.hpp"
 #include "examples/stream_stats/report.hpp"
 #include "pipeline/generator.hpp"
+#include "pipeline/instrumented.hpp"
 
 namespace stream_stats {
 
@@ -53,9 +57,18 @@ class progress {
 };
 
 /// compute runs `lines` through the pipeline described above and returns the report; --every
-/// rows go to `writer` as they come, and `ticks` (if not null) hears about the progress.
+/// rows go to `writer` as they come, and `ticks` (if not null) hears about the progress. When
+/// `profile` is not null, the pipeline runs instrumented and *profile receives a row per stage,
+/// in pipeline order: the pipeline's own stages ("parse", "partition"), then each branch's,
+/// named "samples/..." and "malformed/...". A stage with branches includes their time.
 report compute(const options& o, coflow::generator<input_line> lines, report_writer& writer,
-               progress* ticks);
+               progress* ticks, std::vector<coflow::stage_profile>* profile = nullptr);
+
+/// format_profile writes the --profile table: a heading line, then one line per stage with its
+/// values in, values out and estimated time.
+std::string format_profile(std::string_view program,
+                           const std::vector<coflow::stage_profile>& stages,
+                           std::uint64_t sample_every);
 
 /// main_entry is the whole command: parses args, runs, writes stdout and stderr, and returns
 /// the exit status (0, 1 for unreadable input, 2 for a bad command line).

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs each example program and compares what it prints with its golden file, which holds what
-# the Python original in the example's opening comment prints.
+# the Python original in the example's opening comment prints (for the examples that have no
+# Python original, the output worked out independently of the program).
 set -uo pipefail
 
 if [[ -n "${TEST_SRCDIR:-}" ]]; then
@@ -20,6 +21,7 @@ examples=(
   states
   bridges
   aggregates
+  profile
   batches
 )
 

@@ -305,10 +305,32 @@ check "announcement and throughput on stderr" \
            grep -qE "^stream_stats: 1,000 values in [0-9.]+ s \(.* values/s\)$" "$1" &&
            ! grep -q $'"'"'\r'"'"' "$1"' _ "${scratch}/err"
 
+# --- --profile ---------------------------------------------------------------------------
+
+expect "--profile leaves stdout as it was" 0 "*" "*" "${data}/malformed.txt"
+cp "${scratch}/out" "${scratch}/plain"
+expect "--profile" 0 "*" "*" "${data}/malformed.txt" --profile
+check "--profile leaves stdout unchanged" cmp -s "${scratch}/plain" "${scratch}/out"
+# Times differ from run to run: only the names and counts are compared.
+sed -nE 's/^  ([a-z/+ ]*[a-z]) +([0-9,]+) +([0-9,]+) +[0-9.]+ ms$/\1 \2 \3/p' "${scratch}/err" \
+  >"${scratch}/profile"
+printf '%s\n' "parse 12 12" "partition 12 0" "malformed/unwrap 7 7" "malformed/collect 7 0" \
+  "samples/value 5 5" "samples/statistics 5 0" >"${scratch}/want_profile"
+check "--profile counts the values into and out of every stage" \
+  diff -u "${scratch}/want_profile" "${scratch}/profile"
+check "--profile comes after the throughput line, on stderr" \
+  bash -c 'profile=$(grep -n "^stream_stats: profile per pipeline stage" "$1" | cut -d: -f1) &&
+           throughput=$(grep -n "^stream_stats: 5 values in" "$1" | cut -d: -f1) &&
+           ((profile > throughput))' _ "${scratch}/err"
+expect "--profile with --by" 0 "*" "*" "${data}/keyed.csv" --column reading --by sensor --profile -q
+check "--profile with --by names the per-key branch" \
+  grep -qE "^  samples/overall\+by key +[0-9,]+ +0 +[0-9.]+ ms$" "${scratch}/err"
+
 expect "help" 0 "*" "" --help
 check "help shows usage and options" \
   bash -c 'grep -q "^Usage:" "$1" && grep -q -- "--column" "$1" && grep -q -- "--every" "$1"' \
   _ "${scratch}/out"
+check "help shows --profile" grep -q -- "--profile" "${scratch}/out"
 
 echo "${passed} passed, ${failed} failed"
 ((failed == 0))
