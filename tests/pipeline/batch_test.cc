@@ -18,6 +18,7 @@
 #include "operators/transform.hpp"
 #include "pipeline/compose.hpp"
 #include "pipeline/coroutine.hpp"
+#include "pipeline/instrumented.hpp"
 #include "pipeline/pipeline.hpp"
 #include "pipeline/protocol_error.hpp"
 #include "pipeline/receive.hpp"
@@ -302,6 +303,29 @@ TEST(Batch, AnExceptionFromABatchBodyReachesRun) {
   std::vector<int> values(600, 1);
   EXPECT_THROW((void)coflow::run(values, throws_on_second_batch() | coflow::sinks::to_vector()),
                std::runtime_error);
+}
+
+TEST(Batch, InstrumentedPipelinesPassSpansThroughAndCountEveryValue) {
+  const auto values = sample(1000);
+  auto kept = [](double x) { return static_cast<std::int64_t>(x) % 3 != 0; };
+  std::size_t kept_count = 0;
+  for (double x : values) kept_count += kept(x) ? 1 : 0;
+
+  std::vector<std::size_t> sizes;
+  auto probe = coflow::instrumented(coflow::ops::filter(kept) | batch_averager(sizes) |
+                                    coflow::sinks::to_vector());
+  const auto profile = probe.profile();
+  auto got = coflow::run(values, std::move(probe));
+  EXPECT_EQ(got.size(), kept_count);
+  EXPECT_EQ(sizes.size(), 4u);  // still one resume per span of 256 inputs
+
+  const auto stages = profile.stages();
+  ASSERT_EQ(stages.size(), 3u);
+  EXPECT_EQ(stages[0].values_in, values.size());
+  EXPECT_EQ(stages[0].values_out, kept_count);
+  EXPECT_EQ(stages[1].values_in, kept_count);
+  EXPECT_EQ(stages[1].values_out, kept_count);
+  EXPECT_EQ(stages[2].values_in, kept_count);
 }
 
 }  // namespace
