@@ -127,6 +127,7 @@ int workload_rank(const std::string& workload) {
   if (workload == "instrumented") return 2;
   if (workload.starts_with("stages_")) return 100 + std::atoi(workload.c_str() + 7);
   if (workload == "fan_out") return 1000;
+  if (workload == "stream_stats") return 1001;
   return 2000;
 }
 
