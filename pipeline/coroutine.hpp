@@ -74,9 +74,11 @@
 //   parameters by value, or by non-const reference to an object the caller keeps alive.
 #pragma once
 
+#include <bit>
 #include <concepts>
 #include <coroutine>
 #include <cstddef>
+#include <cstdint>
 #include <exception>
 #include <optional>
 #include <span>
@@ -130,6 +132,19 @@ concept optional_of_convertible = is_optional<std::remove_cvref_t<Optional>>::va
 // Where a body stands. `running` is set by the resumer and replaced by the body when it
 // suspends, so one load tells the hot path that the body waits for a value.
 enum class point : unsigned char { start, receiving, receiving_batch, emitting, running, finished };
+
+// Where the body stands, and whether its owner was destroyed while it ran: two bytes, so that
+// the common outcome of a resume (waiting for the next value, owner alive) is one compare.
+struct run_control {
+  point where = point::start;
+  bool orphaned = false;  // the owner was destroyed while the body was running
+
+  [[nodiscard]] bool receiving_and_owned() const noexcept {
+    constexpr run_control expected{point::receiving, false};
+    return std::bit_cast<std::uint16_t>(*this) == std::bit_cast<std::uint16_t>(expected);
+  }
+};
+static_assert(sizeof(run_control) == 2 && std::is_trivially_copyable_v<run_control>);
 
 // A body waiting at either kind of receive point.
 constexpr bool waits_for_input(point where) noexcept {
@@ -251,9 +266,8 @@ struct promise_state : result_slot<Result> {
   [[no_unique_address]] output_slot<Out> out;
   std::exception_ptr failure;   // escaped the body; rethrown by the call that resumed it
   std::exception_ptr injected;  // from throw_into; raised at the point where the body waits
-  point where = point::start;
+  run_control control;
   bool eos_delivered = false;  // close() handed the body its end of stream
-  bool orphaned = false;       // the owner was destroyed while the body was running
 
   void raise_injected() {
     if (injected) [[unlikely]]
@@ -346,22 +360,21 @@ class [[nodiscard]] coroutine {
   /// pipeline's hot path. On an exception `value` may have been moved from.
   template <class Fn>
     requires detail::output_callback<Fn, Out>
-  bool push(In& value, Fn&& out) {
+  [[gnu::always_inline]] bool push(In& value, Fn&& out) {
     auto h = handle_;
-    if (!h || h.promise().where != detail::point::receiving) [[unlikely]]
+    if (!h || h.promise().control.where != detail::point::receiving) [[unlikely]]
       return push_to_batch_point(value, out);
     auto& p = h.promise();
     p.input = std::addressof(value);
-    p.where = detail::point::running;
+    p.control.where = detail::point::running;
     h.resume();
-    if (p.orphaned) [[unlikely]]
-      orphan_destroy(h);
-    if constexpr (!std::is_void_v<Out>) {
-      if (p.out.value) p.out.deliver(out);
-    }
-    if (p.where == detail::point::receiving) [[likely]]
+    if (p.control.receiving_and_owned()) [[likely]] {
+      if constexpr (!std::is_void_v<Out>) {
+        if (p.out.value) p.out.deliver(out);
+      }
       return true;
-    return after_resume(h, out);
+    }
+    return after_uncommon_resume(h, out);
   }
 
   /// push_some(values, out) hands the body as many of `values` as it takes in one resume, and
@@ -377,7 +390,7 @@ class [[nodiscard]] coroutine {
       check_receiving("send()");
       return true;
     }
-    if (!h || h.promise().where != detail::point::receiving_batch) {
+    if (!h || h.promise().control.where != detail::point::receiving_batch) {
       In first(values.front());
       values = values.subspan(1);
       return push(first, out);
@@ -387,12 +400,12 @@ class [[nodiscard]] coroutine {
     p.input = const_cast<In*>(values.data());
     p.input_count = values.size();
     values = {};
-    p.where = detail::point::running;
+    p.control.where = detail::point::running;
     h.resume();
-    if (p.orphaned) [[unlikely]]
+    if (p.control.orphaned) [[unlikely]]
       orphan_destroy(h);
     if constexpr (!std::is_void_v<Out>) p.out.deliver_any(out);
-    if (detail::waits_for_input(p.where)) [[likely]]
+    if (detail::waits_for_input(p.control.where)) [[likely]]
       return true;
     return after_resume(h, out);
   }
@@ -436,9 +449,9 @@ class [[nodiscard]] coroutine {
         drain(h, out);
       }
       // Finish any emits still pending, then deliver end of stream once.
-      while (h.promise().where != detail::point::finished) {
+      while (h.promise().control.where != detail::point::finished) {
         auto& p = h.promise();
-        if (detail::waits_for_input(p.where)) {
+        if (detail::waits_for_input(p.control.where)) {
           if (p.eos_delivered) {
             abandon();
             fail("close()",
@@ -453,7 +466,7 @@ class [[nodiscard]] coroutine {
         } catch (const detail::orphaned_error&) {
           throw;  // this object is gone
         } catch (...) {
-          if (h.promise().where != detail::point::finished) abandon();  // `out` threw
+          if (h.promise().control.where != detail::point::finished) abandon();  // `out` threw
           throw;
         }
       }
@@ -553,14 +566,14 @@ class [[nodiscard]] coroutine {
   }
 
   [[nodiscard]] bool running() const { return where() == detail::point::running; }
-  [[nodiscard]] detail::point where() const { return handle_.promise().where; }
+  [[nodiscard]] detail::point where() const { return handle_.promise().control.where; }
 
   // Resumes the body. Uses only `h`: the body may have destroyed this object meanwhile.
   static void resume(handle_type h) {
     auto& p = h.promise();
-    p.where = detail::point::running;
+    p.control.where = detail::point::running;
     h.resume();
-    if (p.orphaned) [[unlikely]]
+    if (p.control.orphaned) [[unlikely]]
       orphan_destroy(h);
     if (p.failure) [[unlikely]]
       std::rethrow_exception(std::exchange(p.failure, nullptr));
@@ -577,7 +590,7 @@ class [[nodiscard]] coroutine {
   template <class Fn>
   static bool after_resume(handle_type h, Fn& out) {
     auto& p = h.promise();
-    if (p.where == detail::point::emitting) {
+    if (p.control.where == detail::point::emitting) {
       resume(h);
       drain(h, out);
     } else if (p.failure) {
@@ -585,7 +598,19 @@ class [[nodiscard]] coroutine {
     } else if constexpr (!std::is_void_v<Out>) {
       if (p.out.batch) p.out.deliver_batch(out);
     }
-    return detail::waits_for_input(p.where);
+    return detail::waits_for_input(p.control.where);
+  }
+
+  // The rest of push() after the body did anything but wait for the next value with its owner
+  // alive. Out of line, so that push() stays small enough to inline into the upstream stage.
+  template <class Fn>
+  [[gnu::noinline]] static bool after_uncommon_resume(handle_type h, Fn& out) {
+    auto& p = h.promise();
+    if (p.control.orphaned) [[unlikely]]
+      orphan_destroy(h);
+    if constexpr (!std::is_void_v<Out>) p.out.deliver_any(out);
+    if (detail::waits_for_input(p.control.where)) return true;
+    return after_resume(h, out);
   }
 
   // push() to a body that waits at a batch receive point (a batch of one), or misuse.
@@ -596,12 +621,12 @@ class [[nodiscard]] coroutine {
     auto& p = h.promise();
     p.input = std::addressof(value);
     p.input_count = 1;
-    p.where = detail::point::running;
+    p.control.where = detail::point::running;
     h.resume();
-    if (p.orphaned) [[unlikely]]
+    if (p.control.orphaned) [[unlikely]]
       orphan_destroy(h);
     if constexpr (!std::is_void_v<Out>) p.out.deliver_any(out);
-    if (detail::waits_for_input(p.where)) return true;
+    if (detail::waits_for_input(p.control.where)) return true;
     return after_resume(h, out);
   }
 
@@ -616,7 +641,7 @@ class [[nodiscard]] coroutine {
   static void drain(handle_type h, Fn& out) {
     for (;;) {
       if constexpr (!std::is_void_v<Out>) h.promise().out.deliver_any(out);
-      if (h.promise().where != detail::point::emitting) return;
+      if (h.promise().control.where != detail::point::emitting) return;
       resume(h);
     }
   }
@@ -647,8 +672,8 @@ class [[nodiscard]] coroutine {
 
   void release() noexcept {
     if (!handle_) return;
-    if (handle_.promise().where == detail::point::running) {
-      handle_.promise().orphaned = true;  // the resumer destroys the frame when it suspends
+    if (handle_.promise().control.where == detail::point::running) {
+      handle_.promise().control.orphaned = true;  // the resumer destroys the frame when it suspends
     } else {
       handle_.destroy();
     }
@@ -727,7 +752,7 @@ class coroutine<In, Out, Result>::promise_type : public detail::promise_state<In
   std::suspend_always initial_suspend() noexcept { return {}; }
 
   std::suspend_always final_suspend() noexcept {
-    this->where = detail::point::finished;
+    this->control.where = detail::point::finished;
     return {};
   }
 
@@ -735,7 +760,7 @@ class coroutine<In, Out, Result>::promise_type : public detail::promise_state<In
 
   /// `co_yield coflow::receive`: wait for the next value without answering.
   wait_for_value yield_value(receive_t) noexcept {
-    this->where = detail::point::receiving;
+    this->control.where = detail::point::receiving;
     return {*this};
   }
 
@@ -745,7 +770,7 @@ class coroutine<In, Out, Result>::promise_type : public detail::promise_state<In
     requires(!std::is_void_v<Out> && std::convertible_to<R, Out> &&
              !std::same_as<std::remove_cvref_t<R>, receive_t>)
   auto yield_value(R&& reply) {
-    this->where = detail::point::receiving;
+    this->control.where = detail::point::receiving;
     if constexpr (std::same_as<std::remove_cvref_t<R>, Out>) {
       this->out.point_at(std::forward<R>(reply));
       return wait_for_value{*this};
@@ -758,7 +783,7 @@ class coroutine<In, Out, Result>::promise_type : public detail::promise_state<In
   template <class Optional>
     requires(!std::is_void_v<Out> && detail::optional_of_convertible<Optional, Out>)
   auto yield_value(Optional&& reply) {
-    this->where = detail::point::receiving;
+    this->control.where = detail::point::receiving;
     if constexpr (std::same_as<typename std::remove_cvref_t<Optional>::value_type, Out>) {
       if (reply) this->out.point_at(*std::forward<Optional>(reply));
       return wait_for_value{*this};
@@ -771,7 +796,7 @@ class coroutine<In, Out, Result>::promise_type : public detail::promise_state<In
 
   /// `co_yield coflow::receive_batch`: wait for the next batch of values without answering.
   wait_for_batch yield_value(receive_batch_t) noexcept {
-    this->where = detail::point::receiving_batch;
+    this->control.where = detail::point::receiving_batch;
     return {*this};
   }
 
@@ -787,7 +812,7 @@ class coroutine<In, Out, Result>::promise_type : public detail::promise_state<In
                   "co_yield coflow::receive_batch(replies): the replies are copied on, and this "
                   "output type cannot be copied; emit them one by one with "
                   "`co_yield coflow::emit(std::move(x))`");
-    this->where = detail::point::receiving_batch;
+    this->control.where = detail::point::receiving_batch;
     if (!replies.values.empty()) {
       this->out.batch = replies.values.data();
       this->out.batch_size = replies.values.size();
@@ -799,7 +824,7 @@ class coroutine<In, Out, Result>::promise_type : public detail::promise_state<In
   template <class R>
     requires(!std::is_void_v<Out> && std::convertible_to<R, Out>)
   auto yield_value(emitted<R>&& e) {
-    this->where = detail::point::emitting;
+    this->control.where = detail::point::emitting;
     if constexpr (std::same_as<R, Out>) {
       this->out.point_at(std::move(e.value));
       return continue_after_emit{*this};
