@@ -9,8 +9,8 @@
 // incrementally (mean += (x - mean) / n); its reference is "hand_incremental", the hand loop of
 // that formula.
 //
-// The batched path reads its input from memory (contiguous_readings, made once per size, outside
-// the measurement): "hand_contiguous" is the hand loop over that vector, "coflow_contiguous" the
+// The batched path reads its input from memory (contiguous_readings, made once, outside the
+// measurement): "hand_contiguous" is the hand loop over that vector, "coflow_contiguous" the
 // Python-style pipeline over it, and "coflow_batch" the same pipeline with the averager written
 // with `co_yield coflow::receive_batch`, which resumes once per span of up to 256 values.
 #include <cstdint>
@@ -23,7 +23,6 @@
 #include <span>
 #include <vector>
 
-#include "benchmarks/boost_coroutine.hpp"
 #include "benchmarks/harness.hpp"
 #include "operators/averager.hpp"
 #include "operators/filter.hpp"
@@ -96,28 +95,6 @@ answer std_function(std::uint64_t n) {
     if (kept(x)) averager(x);
   };
   for (std::uint64_t i = 0; i < n; ++i) filter(reading(i));
-  return {sum};
-}
-
-answer boost_push(std::uint64_t n) {
-  using coro = boost::coroutines2::coroutine<std::uint64_t>;
-  double sum = 0;
-  {
-    coro::push_type averager([&sum](coro::pull_type& in) {
-      double total = 0;
-      std::uint64_t count = 0;
-      for (std::uint64_t x : in) {
-        total += static_cast<double>(x);
-        ++count;
-        sum += total / static_cast<double>(count);
-      }
-    });
-    // The filter runs in the feeding loop, as coflow fuses it: one coroutine stage, as there.
-    for (std::uint64_t i = 0; i < n; ++i) {
-      const std::uint64_t x = reading(i);
-      if (kept(x)) averager(x);
-    }
-  }
   return {sum};
 }
 
@@ -194,7 +171,6 @@ const registrar registered[] = {
     registrar({"averager", "hand", "hand", 0, false, hand}),
     registrar({"averager", "range_v3", "hand", 0, false, range_v3}),
     registrar({"averager", "std_function", "hand", 0, false, std_function}),
-    registrar({"averager", "boost_push", "hand", 0, false, boost_push}),
     registrar({"averager", "coflow", "hand", 0, true, coflow_coroutine}),
     registrar({"averager", "hand_incremental", "hand_incremental", 0, false, hand_incremental}),
     registrar({"averager", "coflow_ops", "hand_incremental", 0, true, coflow_ops}),

@@ -7,13 +7,12 @@
 // the variance once at the end (the limit); the aggregate stages of the other variants pass on
 // their running value after each input, into a "last" sink, as a pipeline does. "coflow" tees
 // into the library's fused operators; "coflow_coroutines" tees into the same four aggregates
-// written as coroutines, which is what the Boost variant (four push_type coroutines fed in turn)
-// compares with. range-v3 has no fan-out and is not measured here.
+// written as coroutines, which is what the Boost variant (four push_type coroutines fed in turn,
+// in boost_benchmarks.cc) compares with. range-v3 has no fan-out and is not measured here.
 #include <cstdint>
 #include <functional>
 #include <optional>
 
-#include "benchmarks/boost_coroutine.hpp"
 #include "benchmarks/harness.hpp"
 #include "operators/averager.hpp"
 #include "operators/last.hpp"
@@ -28,23 +27,6 @@ namespace coflow_bench {
 namespace {
 
 auto readings(std::uint64_t n) { return generated(n, reading); }
-
-// Welford's running variance, as ops::variance() computes it.
-struct welford {
-  void add(double x) {
-    ++count;
-    const double old_mean = mean;
-    mean += (x - mean) / static_cast<double>(count);
-    m2 += (x - old_mean) * (x - mean);
-  }
-  [[nodiscard]] double variance() const {
-    const double v = m2 / static_cast<double>(count - 1);
-    return v < 0 ? 0.0 : v;
-  }
-  std::uint64_t count = 0;
-  double mean = 0;
-  double m2 = 0;
-};
 
 answer hand(std::uint64_t n) {
   double mean = 0;
@@ -96,55 +78,6 @@ answer std_function(std::uint64_t n) {
     variance(x);
   };
   for (std::uint64_t i = 0; i < n; ++i) tee(reading(i));
-  return {mean_out, static_cast<double>(least_out), static_cast<double>(greatest_out),
-          variance_out};
-}
-
-answer boost_push(std::uint64_t n) {
-  using coro = boost::coroutines2::coroutine<std::uint64_t>;
-  double mean_out = 0;
-  std::uint64_t least_out = 0;
-  std::uint64_t greatest_out = 0;
-  double variance_out = 0;
-  {
-    coro::push_type mean([&mean_out](coro::pull_type& in) {
-      double m = 0;
-      std::uint64_t count = 0;
-      for (std::uint64_t x : in) {
-        ++count;
-        m += (static_cast<double>(x) - m) / static_cast<double>(count);
-        mean_out = m;
-      }
-    });
-    coro::push_type least([&least_out](coro::pull_type& in) {
-      bool seen = false;
-      for (std::uint64_t x : in) {
-        if (!seen || x < least_out) least_out = x;
-        seen = true;
-      }
-    });
-    coro::push_type greatest([&greatest_out](coro::pull_type& in) {
-      bool seen = false;
-      for (std::uint64_t x : in) {
-        if (!seen || greatest_out < x) greatest_out = x;
-        seen = true;
-      }
-    });
-    coro::push_type variance([&variance_out](coro::pull_type& in) {
-      welford w;
-      for (std::uint64_t x : in) {
-        w.add(static_cast<double>(x));
-        if (w.count >= 2) variance_out = w.variance();
-      }
-    });
-    for (std::uint64_t i = 0; i < n; ++i) {
-      const std::uint64_t x = reading(i);
-      mean(x);
-      least(x);
-      greatest(x);
-      variance(x);
-    }
-  }
   return {mean_out, static_cast<double>(least_out), static_cast<double>(greatest_out),
           variance_out};
 }
@@ -211,7 +144,6 @@ answer coflow_coroutines(std::uint64_t n) {
 const registrar registered[] = {
     registrar({"fan_out", "hand", "hand", 0, false, hand}),
     registrar({"fan_out", "std_function", "hand", 0, false, std_function}),
-    registrar({"fan_out", "boost_push", "hand", 0, false, boost_push}),
     registrar({"fan_out", "coflow", "hand", 0, true, coflow_ops}),
     registrar({"fan_out", "coflow_coroutines", "hand", 0, true, coflow_coroutines}),
 };

@@ -14,6 +14,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -55,6 +56,24 @@ inline constexpr auto reading = [](std::uint64_t i) noexcept -> std::uint64_t {
 /// kept(x) is the averager's filter: readings divisible by 3 are dropped.
 inline constexpr auto kept = [](std::uint64_t x) noexcept { return x % 3 != 0; };
 
+/// welford is the running sample variance of the fan_out workload, written out as the library's
+/// ops::variance computes it (Welford's update, clamped at 0), so that every variant agrees.
+struct welford {
+  void add(double x) {
+    ++count;
+    const double old_mean = mean;
+    mean += (x - mean) / static_cast<double>(count);
+    m2 += (x - old_mean) * (x - mean);
+  }
+  [[nodiscard]] double variance() const {
+    const double v = m2 / static_cast<double>(count - 1);
+    return v < 0 ? 0.0 : v;
+  }
+  std::uint64_t count = 0;
+  double mean = 0;
+  double m2 = 0;
+};
+
 /// generated<Fn> is the input range fn(0), fn(1), ..., fn(n - 1), computed as it is read: what
 /// the coflow variants run over. (std::views::iota | std::views::transform would do, but clang
 /// 14 rejects libstdc++ 12's iota_view, and range-v3's transform_view is not a std::ranges
@@ -93,8 +112,10 @@ class generated {
   std::uint64_t n_;
 };
 
-/// contiguous_readings(n) is reading(0), ..., reading(n - 1) in memory, made once per n and kept:
-/// the input of the variants that a pipeline reads from a contiguous range (the batched path).
-const std::vector<std::uint64_t>& contiguous_readings(std::uint64_t n);
+/// contiguous_readings(n) is reading(0), ..., reading(n - 1) in memory: the input of the variants
+/// that read a contiguous range (the batched path). The readings are made once, at least 2^20 of
+/// them whatever n is, so that making them costs the same at every size up to that and cancels
+/// in callgrind.sh's difference of two sizes.
+std::span<const std::uint64_t> contiguous_readings(std::uint64_t n);
 
 }  // namespace coflow_bench

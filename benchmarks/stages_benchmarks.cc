@@ -3,23 +3,20 @@
 //   for i in [0, n): x = reading(i); D times x = x + 1; answer = the sum of x.
 //
 // The hand loop adds D at once (the limit). coflow chains D coroutine<int64_t, int64_t> stages,
-// composed with `|` by a fold over an index_sequence; Boost nests D push_type coroutines; the
-// std::function variant chains D callbacks; range-v3 nests D views::transform. So the growth
-// from one depth to the next is the cost of one more stage.
+// composed with `|` by a fold over an index_sequence; Boost nests D push_type coroutines
+// (boost_benchmarks.cc); the std::function variant chains D callbacks; range-v3 nests D
+// views::transform. So the growth from one depth to the next is the cost of one more stage.
 #include <array>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
-#include <memory>
 #include <optional>
 #include <range/v3/numeric/accumulate.hpp>
 #include <range/v3/view/iota.hpp>
 #include <range/v3/view/transform.hpp>
 #include <string>
 #include <utility>
-#include <vector>
 
-#include "benchmarks/boost_coroutine.hpp"
 #include "benchmarks/harness.hpp"
 #include "operators/for_each.hpp"
 #include "pipeline/coroutine.hpp"
@@ -70,29 +67,6 @@ answer std_function(std::uint64_t n) {
   return {static_cast<double>(sum)};
 }
 
-template <int Depth>
-answer boost_push(std::uint64_t n) {
-  using coro = boost::coroutines2::coroutine<std::int64_t>;
-  std::int64_t sum = 0;
-  {
-    // stages[k] is the k-th push_type; each pushes x + 1 into the next, the last adds to sum.
-    std::vector<std::unique_ptr<coro::push_type>> stages(Depth);
-    stages[Depth - 1] = std::make_unique<coro::push_type>([&sum](coro::pull_type& in) {
-      for (std::int64_t x : in) sum += x + 1;
-    });
-    for (int k = Depth - 2; k >= 0; --k) {
-      coro::push_type* next = stages[static_cast<std::size_t>(k) + 1].get();
-      stages[static_cast<std::size_t>(k)] =
-          std::make_unique<coro::push_type>([next](coro::pull_type& in) {
-            for (std::int64_t x : in) (*next)(x + 1);
-          });
-    }
-    coro::push_type& head = *stages[0];
-    for (std::uint64_t i = 0; i < n; ++i) head(signed_reading(i));
-  }
-  return {static_cast<double>(sum)};
-}
-
 // One coroutine stage: answers each value with the value plus one.
 coflow::coroutine<std::int64_t, std::int64_t> add_one() {
   std::optional<std::int64_t> out;
@@ -122,7 +96,6 @@ int register_depth() {
   registrar({workload, "hand", "hand", Depth, false, hand<Depth>});
   registrar({workload, "range_v3", "hand", Depth, false, range_v3<Depth>});
   registrar({workload, "std_function", "hand", Depth, false, std_function<Depth>});
-  registrar({workload, "boost_push", "hand", Depth, false, boost_push<Depth>});
   registrar({workload, "coflow", "hand", Depth, true, coflow_chain<Depth>});
   return Depth;
 }

@@ -4,7 +4,8 @@
 //
 // n counts the values taken (about 1.5 n are read from the source). The coflow chain is made of
 // fused nodes only, so it should cost what the hand loop costs. The Boost variant needs one
-// coroutine to be a Boost pipeline at all: the whole chain runs in one push_type body.
+// coroutine to be a Boost pipeline at all: the whole chain runs in one push_type body
+// (boost_benchmarks.cc).
 #include <cstdint>
 #include <functional>
 #include <range/v3/numeric/accumulate.hpp>
@@ -13,7 +14,6 @@
 #include <range/v3/view/take.hpp>
 #include <range/v3/view/transform.hpp>
 
-#include "benchmarks/boost_coroutine.hpp"
 #include "benchmarks/harness.hpp"
 #include "operators/filter.hpp"
 #include "operators/sum.hpp"
@@ -71,23 +71,6 @@ answer std_function(std::uint64_t n) {
   return {static_cast<double>(sum)};
 }
 
-answer boost_push(std::uint64_t n) {
-  using coro = boost::coroutines2::coroutine<std::uint64_t>;
-  std::uint64_t sum = 0;
-  {
-    coro::push_type chain([&sum, n](coro::pull_type& in) {
-      std::uint64_t taken = 0;
-      for (std::uint64_t i : in) {
-        if (!not_multiple_of_3(i)) continue;
-        sum += reading(i);
-        if (++taken == n) return;
-      }
-    });
-    for (std::uint64_t i = 0; i < 2 * n && chain; ++i) chain(i);
-  }
-  return {static_cast<double>(sum)};
-}
-
 answer coflow_chain(std::uint64_t n) {
   return {static_cast<double>(
       coflow::run(generated(2 * n, identity), coflow::ops::filter(not_multiple_of_3) |
@@ -99,7 +82,6 @@ const registrar registered[] = {
     registrar({"stateless", "hand", "hand", 0, false, hand}),
     registrar({"stateless", "range_v3", "hand", 0, false, range_v3}),
     registrar({"stateless", "std_function", "hand", 0, false, std_function}),
-    registrar({"stateless", "boost_push", "hand", 0, false, boost_push}),
     registrar({"stateless", "coflow", "hand", 0, true, coflow_chain}),
 };
 
