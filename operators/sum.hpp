@@ -62,15 +62,19 @@ namespace detail {
 
 // Adds `value` to `total`, or throws naming `who` if an integer total would overflow; `total`
 // is unchanged then.
+// Out of line and cold, so that the check itself stays two instructions and always inlines.
+[[noreturn, gnu::noinline, gnu::cold]] inline void throw_sum_overflow(const char* who) {
+  throw std::overflow_error(std::string(who) +
+                            ": integer overflow: the running sum does not fit in its "
+                            "64-bit accumulator");
+}
+
 template <class Acc, class In>
 void add_checked(Acc& total, const In& value, const char* who) {
   if constexpr (std::integral<Acc>) {
     Acc next;
-    if (__builtin_add_overflow(total, static_cast<Acc>(value), &next)) {
-      throw std::overflow_error(std::string(who) +
-                                ": integer overflow: the running sum does not fit in its "
-                                "64-bit accumulator");
-    }
+    if (__builtin_add_overflow(total, static_cast<Acc>(value), &next)) [[unlikely]]
+      throw_sum_overflow(who);
     total = next;
   } else {
     total += static_cast<Acc>(value);

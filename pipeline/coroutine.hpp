@@ -74,7 +74,6 @@
 //   parameters by value, or by non-const reference to an object the caller keeps alive.
 #pragma once
 
-#include <bit>
 #include <concepts>
 #include <coroutine>
 #include <cstddef>
@@ -133,18 +132,11 @@ concept optional_of_convertible = is_optional<std::remove_cvref_t<Optional>>::va
 // suspends, so one load tells the hot path that the body waits for a value.
 enum class point : unsigned char { start, receiving, receiving_batch, emitting, running, finished };
 
-// Where the body stands, and whether its owner was destroyed while it ran: two bytes, so that
-// the common outcome of a resume (waiting for the next value, owner alive) is one compare.
+// Where the body stands, and whether its owner was destroyed while it ran.
 struct run_control {
   point where = point::start;
   bool orphaned = false;  // the owner was destroyed while the body was running
-
-  [[nodiscard]] bool receiving_and_owned() const noexcept {
-    constexpr run_control expected{point::receiving, false};
-    return std::bit_cast<std::uint16_t>(*this) == std::bit_cast<std::uint16_t>(expected);
-  }
 };
-static_assert(sizeof(run_control) == 2 && std::is_trivially_copyable_v<run_control>);
 
 // A body waiting at either kind of receive point.
 constexpr bool waits_for_input(point where) noexcept {
@@ -360,7 +352,7 @@ class [[nodiscard]] coroutine {
   /// pipeline's hot path. On an exception `value` may have been moved from.
   template <class Fn>
     requires detail::output_callback<Fn, Out>
-  [[gnu::always_inline]] bool push(In& value, Fn&& out) {
+  bool push(In& value, Fn&& out) {
     auto h = handle_;
     if (!h || h.promise().control.where != detail::point::receiving) [[unlikely]]
       return push_to_batch_point(value, out);
@@ -368,12 +360,13 @@ class [[nodiscard]] coroutine {
     p.input = std::addressof(value);
     p.control.where = detail::point::running;
     h.resume();
-    if (p.control.receiving_and_owned()) [[likely]] {
-      if constexpr (!std::is_void_v<Out>) {
-        if (p.out.value) p.out.deliver(out);
-      }
-      return true;
+    if (p.control.orphaned) [[unlikely]]
+      orphan_destroy(h);
+    if constexpr (!std::is_void_v<Out>) {
+      if (p.out.value) p.out.deliver(out);
     }
+    if (p.control.where == detail::point::receiving) [[likely]]
+      return true;
     return after_uncommon_resume(h, out);
   }
 
@@ -601,14 +594,14 @@ class [[nodiscard]] coroutine {
     return detail::waits_for_input(p.control.where);
   }
 
-  // The rest of push() after the body did anything but wait for the next value with its owner
-  // alive. Out of line, so that push() stays small enough to inline into the upstream stage.
+  // The rest of push() after the body did anything but wait for the next value (a batch reply,
+  // an emit, the end). Out of line, so that push() stays small enough to inline upstream.
   template <class Fn>
   [[gnu::noinline]] static bool after_uncommon_resume(handle_type h, Fn& out) {
     auto& p = h.promise();
-    if (p.control.orphaned) [[unlikely]]
-      orphan_destroy(h);
-    if constexpr (!std::is_void_v<Out>) p.out.deliver_any(out);
+    if constexpr (!std::is_void_v<Out>) {
+      if (p.out.batch) p.out.deliver_batch(out);
+    }
     if (detail::waits_for_input(p.control.where)) return true;
     return after_resume(h, out);
   }
