@@ -8,7 +8,7 @@
 // their running value after each input, into a "last" sink, as a pipeline does. "coflow" tees
 // into the library's fused operators; "coflow_coroutines" tees into the same four aggregates
 // written as coroutines, which is what the Boost variant (four push_type coroutines fed in turn,
-// in boost_benchmarks.cc) compares with. range-v3 has no fan-out and is not measured here.
+// in boost_fan_out.cc) compares with. range-v3 has no fan-out and is not measured here.
 #include <cstdint>
 #include <functional>
 #include <optional>

@@ -4,7 +4,7 @@
 //
 // The hand loop adds D at once (the limit). coflow chains D coroutine<int64_t, int64_t> stages,
 // composed with `|` by a fold over an index_sequence; Boost nests D push_type coroutines
-// (boost_benchmarks.cc); the std::function variant chains D callbacks; range-v3 nests D
+// (boost_stages.cc); the std::function variant chains D callbacks; range-v3 nests D
 // views::transform. So the growth from one depth to the next is the cost of one more stage.
 #include <array>
 #include <cstddef>

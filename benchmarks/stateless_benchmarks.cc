@@ -5,7 +5,7 @@
 // n counts the values taken (about 1.5 n are read from the source). The coflow chain is made of
 // fused nodes only, so it should cost what the hand loop costs. The Boost variant needs one
 // coroutine to be a Boost pipeline at all: the whole chain runs in one push_type body
-// (boost_benchmarks.cc).
+// (boost_stateless.cc).
 #include <cstdint>
 #include <functional>
 #include <range/v3/numeric/accumulate.hpp>
