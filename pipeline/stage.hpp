@@ -28,9 +28,12 @@
 // A pipeline fed from a contiguous range hands its values on in spans of at most
 // coflow::max_batch_size, so that a stage that benefits from batches (a coroutine stage waiting
 // at `co_yield coflow::receive_batch`, a filter compacting the values it keeps) receives them
-// with one call. push_batch means exactly the same as pushing the values one by one, stopping
-// after the first push that returns false: detail::push_values(node, values) is that, and uses
-// push_batch where the node has it. The span is valid only during the call.
+// with one call. push_batch delivers the same values, in the same order, as pushing them one by
+// one and stopping after the first push that returns false would, and returns what that last
+// push would; detail::push_values(node, values) does it, with push_batch where the node has it.
+// One difference is allowed: a stage that takes the span as a whole may look at values past the
+// point where its downstream became done (a filter tests the whole span; a batch coroutine
+// receives it); those values go no further. The span is valid only during the call.
 //
 // Writing an operator (the stage protocol):
 // - A stage description derives from coflow::stage_interface and has
