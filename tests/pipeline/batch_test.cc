@@ -8,6 +8,7 @@
 #include <list>
 #include <numeric>
 #include <optional>
+#include <random>
 #include <span>
 #include <stdexcept>
 #include <vector>
@@ -303,6 +304,36 @@ TEST(Batch, AnExceptionFromABatchBodyReachesRun) {
   std::vector<int> values(600, 1);
   EXPECT_THROW((void)coflow::run(values, throws_on_second_batch() | coflow::sinks::to_vector()),
                std::runtime_error);
+}
+
+// Property: a contiguous range (delivered in spans) and the same values in a std::list (one by
+// one) give the same outputs, for every length around the span boundaries, with a filter, a
+// transform and an early stop downstream.
+TEST(Batch, SpansAndSingleValuesGiveTheSameOutputs) {
+  std::mt19937 random(20261123);
+  std::vector<std::size_t> lengths = {0, 1, 255, 256, 257, 511, 512, 513, 1000};
+  for (int i = 0; i < 20; ++i)
+    lengths.push_back(std::uniform_int_distribution<std::size_t>(0, 3000)(random));
+  for (const std::size_t n : lengths) {
+    std::vector<double> values(n);
+    for (double& x : values) x = std::uniform_int_distribution<int>(0, 99)(random);
+    const std::list<double> listed(values.begin(), values.end());
+    const int modulus = std::uniform_int_distribution<int>(1, 5)(random);
+    const std::size_t limit = std::uniform_int_distribution<std::size_t>(0, n + 10)(random);
+    auto kept = [modulus](double x) { return static_cast<int>(x) % modulus != 0; };
+    auto twice = [](double x) { return 2 * x; };
+    auto make = [&](std::vector<std::size_t>& sizes) {
+      return coflow::ops::filter(kept) | coflow::ops::transform(twice) | batch_averager(sizes) |
+             coflow::ops::take(limit) | coflow::sinks::to_vector();
+    };
+    std::vector<std::size_t> span_sizes;
+    std::vector<std::size_t> single_sizes;
+    const auto from_spans = coflow::run(values, make(span_sizes));
+    const auto one_by_one = coflow::run(listed, make(single_sizes));
+    EXPECT_EQ(from_spans, one_by_one)
+        << "n = " << n << ", modulus = " << modulus << ", limit = " << limit;
+    for (const std::size_t size : span_sizes) EXPECT_LE(size, coflow::max_batch_size);
+  }
 }
 
 TEST(Batch, InstrumentedPipelinesPassSpansThroughAndCountEveryValue) {
