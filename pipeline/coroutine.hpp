@@ -388,19 +388,7 @@ class [[nodiscard]] coroutine {
       values = values.subspan(1);
       return push(first, out);
     }
-    auto& p = h.promise();
-    // The body only reads a batch: the pointer loses its const for the shared input field.
-    p.input = const_cast<In*>(values.data());
-    p.input_count = values.size();
-    values = {};
-    p.control.where = detail::point::running;
-    h.resume();
-    if (p.control.orphaned) [[unlikely]]
-      orphan_destroy(h);
-    if constexpr (!std::is_void_v<Out>) p.out.deliver_any(out);
-    if (detail::waits_for_input(p.control.where)) [[likely]]
-      return true;
-    return after_resume(h, out);
+    return resume_with_batch(h, std::exchange(values, {}), out);
   }
 
   /// next resumes a body that stopped at `co_yield coflow::emit(x)` (or starts a new one) and
@@ -610,16 +598,23 @@ class [[nodiscard]] coroutine {
   template <class Fn>
   [[gnu::noinline]] bool push_to_batch_point(In& value, Fn& out) {
     if (!handle_ || where() != detail::point::receiving_batch) check_receiving("send()");
-    auto h = handle_;
+    return resume_with_batch(handle_, std::span<const In>(std::addressof(value), 1), out);
+  }
+
+  // Resumes a body waiting at a batch receive point with `values`, and hands on its outputs.
+  template <class Fn>
+  static bool resume_with_batch(handle_type h, std::span<const In> values, Fn& out) {
     auto& p = h.promise();
-    p.input = std::addressof(value);
-    p.input_count = 1;
+    // The body only reads a batch: the pointer loses its const for the shared input field.
+    p.input = const_cast<In*>(values.data());
+    p.input_count = values.size();
     p.control.where = detail::point::running;
     h.resume();
     if (p.control.orphaned) [[unlikely]]
       orphan_destroy(h);
     if constexpr (!std::is_void_v<Out>) p.out.deliver_any(out);
-    if (detail::waits_for_input(p.control.where)) return true;
+    if (detail::waits_for_input(p.control.where)) [[likely]]
+      return true;
     return after_resume(h, out);
   }
 
