@@ -93,8 +93,8 @@ answer coflow_ops(std::uint64_t n) {
   namespace ops = coflow::ops;
   namespace sinks = coflow::sinks;
   return to_answer(coflow::run(
-      readings(n), ops::tee(ops::averager() | sinks::last(), ops::minimize() | sinks::last(),
-                            ops::maximize() | sinks::last(), ops::variance() | sinks::last())));
+      readings(n), sinks::tee(ops::averager() | sinks::last(), ops::minimize() | sinks::last(),
+                              ops::maximize() | sinks::last(), ops::variance() | sinks::last())));
 }
 
 // The four aggregates written as coroutines, Python style.
@@ -135,10 +135,10 @@ coflow::coroutine<double, double> variance_coroutine() {
 answer coflow_coroutines(std::uint64_t n) {
   namespace ops = coflow::ops;
   namespace sinks = coflow::sinks;
-  return to_answer(
-      coflow::run(readings(n),
-                  ops::tee(mean_coroutine() | sinks::last(), min_coroutine() | sinks::last(),
-                           max_coroutine() | sinks::last(), variance_coroutine() | sinks::last())));
+  return to_answer(coflow::run(
+      readings(n),
+      sinks::tee(mean_coroutine() | sinks::last(), min_coroutine() | sinks::last(),
+                 max_coroutine() | sinks::last(), variance_coroutine() | sinks::last())));
 }
 
 const registrar registered[] = {

@@ -13,7 +13,7 @@
 #include "operators/averager.hpp"
 #include "operators/filter.hpp"
 #include "operators/sum.hpp"
-#include "pipeline/instrumented.hpp"
+#include "pipeline/profile/instrumented.hpp"
 #include "pipeline/run.hpp"
 
 namespace coflow_bench {

@@ -9,12 +9,12 @@
 #include <cstdint>
 #include <optional>
 
-#include "pipeline/channel.hpp"
-#include "pipeline/clock.hpp"
-#include "pipeline/event.hpp"
-#include "pipeline/scheduler.hpp"
-#include "pipeline/sleep.hpp"
-#include "pipeline/task.hpp"
+#include "pipeline/scheduler/channel.hpp"
+#include "pipeline/scheduler/clock.hpp"
+#include "pipeline/scheduler/event.hpp"
+#include "pipeline/scheduler/scheduler.hpp"
+#include "pipeline/scheduler/sleep.hpp"
+#include "pipeline/scheduler/task.hpp"
 
 namespace {
 

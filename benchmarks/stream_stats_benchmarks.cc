@@ -37,13 +37,13 @@
 #include <vector>
 
 #include "benchmarks/harness.hpp"
-#include "examples/stream_stats/options.hpp"
-#include "examples/stream_stats/parse.hpp"
-#include "examples/stream_stats/records.hpp"
-#include "examples/stream_stats/report.hpp"
-#include "examples/stream_stats/sources.hpp"
-#include "examples/stream_stats/stream_stats.hpp"
-#include "pipeline/generator.hpp"
+#include "pipeline/ranges/generator.hpp"
+#include "tools/stream_stats/options.hpp"
+#include "tools/stream_stats/parse.hpp"
+#include "tools/stream_stats/records.hpp"
+#include "tools/stream_stats/report.hpp"
+#include "tools/stream_stats/sources.hpp"
+#include "tools/stream_stats/stream_stats.hpp"
 
 namespace coflow_bench {
 namespace {

@@ -55,11 +55,11 @@ int main() {
 
   // One pass, four aggregates.
   auto [count, mean, low, high, spread] = coflow::run(
-      readings, value_of | coflow::ops::tee(coflow::sinks::count(),
-                                            coflow::ops::averager() | coflow::sinks::last(),
-                                            coflow::ops::minimize() | coflow::sinks::last(),
-                                            coflow::ops::maximize() | coflow::sinks::last(),
-                                            coflow::ops::stddev() | coflow::sinks::last()));
+      readings, value_of | coflow::sinks::tee(coflow::sinks::count(),
+                                              coflow::ops::averager() | coflow::sinks::last(),
+                                              coflow::ops::minimize() | coflow::sinks::last(),
+                                              coflow::ops::maximize() | coflow::sinks::last(),
+                                              coflow::ops::stddev() | coflow::sinks::last()));
   std::cout << "count: " << count << '\n';
   print_optional("mean", mean);
   print_optional("min", low);
@@ -68,8 +68,8 @@ int main() {
 
   // A running mean per sensor.
   auto per_sensor = coflow::run(
-      readings, coflow::ops::group_by(&reading::sensor,
-                                      value_of | coflow::ops::averager() | coflow::sinks::last()));
+      readings, coflow::sinks::group_by(
+                    &reading::sensor, value_of | coflow::ops::averager() | coflow::sinks::last()));
   for (const auto& [sensor, sensor_mean] : per_sensor) {
     print_optional(("mean of " + sensor).c_str(), sensor_mean);
   }

@@ -18,11 +18,11 @@
 #include "operators/take.hpp"
 #include "operators/to_vector.hpp"
 #include "pipeline/coroutine.hpp"
-#include "pipeline/generator.hpp"
 #include "pipeline/pipeline.hpp"
-#include "pipeline/pusher.hpp"
+#include "pipeline/ranges/generator.hpp"
+#include "pipeline/ranges/pusher.hpp"
+#include "pipeline/ranges/through.hpp"
 #include "pipeline/run.hpp"
-#include "pipeline/through.hpp"
 
 namespace {
 

@@ -18,7 +18,7 @@
 #include <utility>
 #include <vector>
 
-#include "pipeline/generator.hpp"
+#include "pipeline/ranges/generator.hpp"
 
 coflow::generator<long> fibonacci() {
   long a = 1;

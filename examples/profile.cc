@@ -21,8 +21,8 @@
 #include "operators/last.hpp"
 #include "operators/transform.hpp"
 #include "pipeline/coroutine.hpp"
-#include "pipeline/instrumented.hpp"
-#include "pipeline/named.hpp"
+#include "pipeline/profile/instrumented.hpp"
+#include "pipeline/profile/named.hpp"
 #include "pipeline/receive.hpp"
 #include "pipeline/run.hpp"
 

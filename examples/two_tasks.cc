@@ -14,9 +14,9 @@
 #include <chrono>
 #include <cstdio>
 
-#include "pipeline/scheduler.hpp"
-#include "pipeline/sleep.hpp"
-#include "pipeline/task.hpp"
+#include "pipeline/scheduler/scheduler.hpp"
+#include "pipeline/scheduler/sleep.hpp"
+#include "pipeline/scheduler/task.hpp"
 
 namespace {
 

@@ -27,7 +27,7 @@
 #include "operators/detail/welford.hpp"
 #include "pipeline/stage.hpp"
 
-namespace coflow::ops {
+namespace coflow {
 
 namespace detail {
 
@@ -48,6 +48,8 @@ struct averager_node {
 
 }  // namespace detail
 
+namespace ops {
+
 /// averager_stage is the description made by averager().
 struct averager_stage : stage_interface {
   template <class In, class MakeDown>
@@ -63,4 +65,6 @@ struct averager_stage : stage_interface {
 /// averager() outputs the running mean (a double) after each value.
 [[nodiscard]] inline averager_stage averager() { return {}; }
 
-}  // namespace coflow::ops
+}  // namespace ops
+
+}  // namespace coflow

@@ -29,7 +29,7 @@
 
 #include "pipeline/stage.hpp"
 
-namespace coflow::ops {
+namespace coflow {
 
 namespace detail {
 
@@ -66,6 +66,8 @@ struct batch_node {
 
 }  // namespace detail
 
+namespace ops {
+
 /// batch_stage is the description made by batch(n).
 struct batch_stage : stage_interface {
   std::size_t size;
@@ -87,4 +89,6 @@ struct batch_stage : stage_interface {
   return {{}, n};
 }
 
-}  // namespace coflow::ops
+}  // namespace ops
+
+}  // namespace coflow

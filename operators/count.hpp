@@ -23,8 +23,6 @@
 
 namespace coflow {
 
-namespace ops {
-
 namespace detail {
 
 template <class In, class Down>
@@ -38,6 +36,8 @@ struct count_node {
 };
 
 }  // namespace detail
+
+namespace ops {
 
 /// count_stage is the description made by ops::count().
 struct count_stage : stage_interface {
@@ -53,12 +53,10 @@ struct count_stage : stage_interface {
 
 }  // namespace ops
 
-namespace sinks {
-
 namespace detail {
 
 template <class In>
-struct count_node {
+struct count_sink_node {
   bool push(In&&) {
     ++seen;
     return true;
@@ -71,11 +69,13 @@ struct count_node {
 
 }  // namespace detail
 
+namespace sinks {
+
 /// count_sink is the description made by sinks::count().
 struct count_sink : sink_interface {
   template <class In>
   auto open() const {
-    return detail::count_node<In>{0};
+    return detail::count_sink_node<In>{0};
   }
 };
 

@@ -17,7 +17,7 @@
 
 #include "pipeline/stage.hpp"
 
-namespace coflow::ops {
+namespace coflow {
 
 namespace detail {
 
@@ -39,6 +39,8 @@ struct drop_node {
 
 }  // namespace detail
 
+namespace ops {
+
 /// drop_stage is the description made by drop(n).
 struct drop_stage : stage_interface {
   std::size_t count;
@@ -53,4 +55,6 @@ struct drop_stage : stage_interface {
 /// drop(n) drops the first n values.
 [[nodiscard]] inline drop_stage drop(std::size_t n) { return {{}, n}; }
 
-}  // namespace coflow::ops
+}  // namespace ops
+
+}  // namespace coflow

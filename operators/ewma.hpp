@@ -29,7 +29,7 @@
 
 #include "pipeline/stage.hpp"
 
-namespace coflow::ops {
+namespace coflow {
 
 namespace detail {
 
@@ -58,6 +58,8 @@ struct ewma_node {
 };
 
 }  // namespace detail
+
+namespace ops {
 
 /// ewma_stage is the description made by ewma(alpha).
 class ewma_stage : public stage_interface {
@@ -93,4 +95,6 @@ class ewma_stage : public stage_interface {
 /// weight of each new value, must be in (0, 1].
 [[nodiscard]] inline ewma_stage ewma(double alpha) { return ewma_stage(alpha); }
 
-}  // namespace coflow::ops
+}  // namespace ops
+
+}  // namespace coflow

@@ -26,7 +26,7 @@
 
 #include "pipeline/stage.hpp"
 
-namespace coflow::ops {
+namespace coflow {
 
 namespace detail {
 
@@ -62,6 +62,8 @@ struct filter_node {
 
 }  // namespace detail
 
+namespace ops {
+
 /// filter_stage<Pred> is the description made by filter(pred).
 template <class Pred>
 struct filter_stage : stage_interface {
@@ -95,4 +97,6 @@ template <class Pred>
   return {{}, std::forward<Pred>(pred)};
 }
 
-}  // namespace coflow::ops
+}  // namespace ops
+
+}  // namespace coflow

@@ -17,7 +17,7 @@
 
 #include "pipeline/stage.hpp"
 
-namespace coflow::sinks {
+namespace coflow {
 
 namespace detail {
 
@@ -34,6 +34,8 @@ struct for_each_node {
 };
 
 }  // namespace detail
+
+namespace sinks {
 
 /// for_each_sink<Fn> is the description made by for_each(fn).
 template <class Fn>
@@ -61,4 +63,6 @@ template <class Fn>
   return {{}, std::forward<Fn>(fn)};
 }
 
-}  // namespace coflow::sinks
+}  // namespace sinks
+
+}  // namespace coflow

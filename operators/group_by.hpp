@@ -1,11 +1,11 @@
 // coflow/operators/group_by.hpp
 //
-// ops::group_by(key_fn, aggregate): a sink that runs a fresh copy of a sub-pipeline for each
+// sinks::group_by(key_fn, aggregate): a sink that runs a fresh copy of a sub-pipeline for each
 // distinct key; the result is a std::map from each key to that copy's result.
 //
 //   struct reading { std::string sensor; double value; };
 //   std::map<std::string, std::optional<double>> means = coflow::run(
-//       readings, coflow::ops::group_by(&reading::sensor,
+//       readings, coflow::sinks::group_by(&reading::sensor,
 //                                       coflow::ops::transform(&reading::value) |
 //                                           coflow::ops::averager() | coflow::sinks::last()));
 //
@@ -42,7 +42,7 @@
 #include "pipeline/compose.hpp"
 #include "pipeline/stage.hpp"
 
-namespace coflow::ops {
+namespace coflow {
 
 namespace detail {
 
@@ -88,6 +88,8 @@ class group_by_node {
 
 }  // namespace detail
 
+namespace sinks {
+
 /// group_by_sink<KeyFn, Aggregate> is the description made by group_by(key_fn, aggregate).
 template <class KeyFn, class Aggregate>
 struct group_by_sink : sink_interface {
@@ -109,10 +111,10 @@ struct group_by_sink : sink_interface {
   template <class In>
   static constexpr void check_input() {
     static_assert(std::invocable<KeyFn&, const In&>,
-                  "coflow::ops::group_by(key_fn, aggregate): key_fn must be callable with a "
+                  "coflow::sinks::group_by(key_fn, aggregate): key_fn must be callable with a "
                   "const In& (a function, a lambda, or a pointer to a data member)");
     static_assert(std::totally_ordered<detail::group_key_t<In, KeyFn>>,
-                  "coflow::ops::group_by(key_fn, aggregate): the key that key_fn returns must "
+                  "coflow::sinks::group_by(key_fn, aggregate): the key that key_fn returns must "
                   "be totally ordered (it is a std::map key): give it operator<=> or "
                   "transform it to one that is");
   }
@@ -125,10 +127,12 @@ template <class KeyFn, class Aggregate>
 [[nodiscard]] group_by_sink<std::decay_t<KeyFn>, std::decay_t<Aggregate>> group_by(
     KeyFn&& key_fn, Aggregate&& aggregate) {
   static_assert(std::copy_constructible<std::decay_t<Aggregate>>,
-                "coflow::ops::group_by(key_fn, aggregate): each key binds its own copy of the "
+                "coflow::sinks::group_by(key_fn, aggregate): each key binds its own copy of the "
                 "aggregate, so it must be copyable: a chain of operators ending in a sink (a "
                 "coroutine object is move-only and runs once)");
   return {{}, std::forward<KeyFn>(key_fn), std::forward<Aggregate>(aggregate)};
 }
 
-}  // namespace coflow::ops
+}  // namespace sinks
+
+}  // namespace coflow

@@ -15,7 +15,7 @@
 
 #include "pipeline/stage.hpp"
 
-namespace coflow::sinks {
+namespace coflow {
 
 namespace detail {
 
@@ -33,6 +33,8 @@ struct last_node {
 
 }  // namespace detail
 
+namespace sinks {
+
 /// last_sink is the description made by last().
 struct last_sink : sink_interface {
   template <class In>
@@ -44,4 +46,6 @@ struct last_sink : sink_interface {
 /// last() keeps the latest value.
 [[nodiscard]] inline last_sink last() { return {}; }
 
-}  // namespace coflow::sinks
+}  // namespace sinks
+
+}  // namespace coflow

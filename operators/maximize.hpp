@@ -26,7 +26,7 @@
 
 #include "pipeline/stage.hpp"
 
-namespace coflow::ops {
+namespace coflow {
 
 namespace detail {
 
@@ -51,6 +51,8 @@ struct maximize_node {
 
 }  // namespace detail
 
+namespace ops {
+
 /// maximize_stage is the description made by maximize().
 struct maximize_stage : stage_interface {
   template <class In, class MakeDown>
@@ -69,4 +71,6 @@ struct maximize_stage : stage_interface {
 /// maximize() outputs the running maximum after each value.
 [[nodiscard]] inline maximize_stage maximize() { return {}; }
 
-}  // namespace coflow::ops
+}  // namespace ops
+
+}  // namespace coflow

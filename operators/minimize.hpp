@@ -25,7 +25,7 @@
 
 #include "pipeline/stage.hpp"
 
-namespace coflow::ops {
+namespace coflow {
 
 namespace detail {
 
@@ -50,6 +50,8 @@ struct minimize_node {
 
 }  // namespace detail
 
+namespace ops {
+
 /// minimize_stage is the description made by minimize().
 struct minimize_stage : stage_interface {
   template <class In, class MakeDown>
@@ -68,4 +70,6 @@ struct minimize_stage : stage_interface {
 /// minimize() outputs the running minimum after each value.
 [[nodiscard]] inline minimize_stage minimize() { return {}; }
 
-}  // namespace coflow::ops
+}  // namespace ops
+
+}  // namespace coflow

@@ -10,7 +10,7 @@
 
 #include "pipeline/stage.hpp"
 
-namespace coflow::sinks {
+namespace coflow {
 
 namespace detail {
 
@@ -23,6 +23,8 @@ struct null_node {
 
 }  // namespace detail
 
+namespace sinks {
+
 /// null_sink is the description made by null().
 struct null_sink : sink_interface {
   template <class In>
@@ -34,4 +36,6 @@ struct null_sink : sink_interface {
 /// null() discards every value.
 [[nodiscard]] inline null_sink null() { return {}; }
 
-}  // namespace coflow::sinks
+}  // namespace sinks
+
+}  // namespace coflow

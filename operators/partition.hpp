@@ -1,11 +1,11 @@
 // coflow/operators/partition.hpp
 //
-// ops::partition(pred, if_true, if_false): a sink that routes each value to one of two
+// sinks::partition(pred, if_true, if_false): a sink that routes each value to one of two
 // sub-pipelines by a predicate; the result is the std::pair of theirs.
 //
 //   auto [evens, odds] = coflow::run(
 //       std::vector{1, 2, 3, 4, 5},
-//       coflow::ops::partition([](int x) { return x % 2 == 0; }, coflow::sinks::to_vector(),
+//       coflow::sinks::partition([](int x) { return x % 2 == 0; }, coflow::sinks::to_vector(),
 //                              coflow::ops::take(2) | coflow::sinks::to_vector()));
 //   // evens == {2, 4}, odds == {1, 3}
 //
@@ -32,7 +32,7 @@
 #include "pipeline/compose.hpp"
 #include "pipeline/stage.hpp"
 
-namespace coflow::ops {
+namespace coflow {
 
 namespace detail {
 
@@ -66,6 +66,8 @@ class partition_node {
 
 }  // namespace detail
 
+namespace sinks {
+
 /// partition_sink<Pred, IfTrue, IfFalse> is the description made by partition(...).
 template <class Pred, class IfTrue, class IfFalse>
 struct partition_sink : sink_interface {
@@ -86,7 +88,7 @@ struct partition_sink : sink_interface {
   template <class In, class P, class T, class F>
   static auto open_with(P&& p, T&& t, F&& f) {
     static_assert(std::predicate<Pred&, const In&>,
-                  "coflow::ops::partition(pred, if_true, if_false): pred must be callable with a "
+                  "coflow::sinks::partition(pred, if_true, if_false): pred must be callable with a "
                   "const In& and return something testable as bool");
     using true_node = detail::branch_node_t<In, T&&>;
     using false_node = detail::branch_node_t<In, F&&>;
@@ -107,4 +109,6 @@ partition(Pred&& pred, IfTrue&& if_true, IfFalse&& if_false) {
       {}, std::forward<Pred>(pred), std::forward<IfTrue>(if_true), std::forward<IfFalse>(if_false)};
 }
 
-}  // namespace coflow::ops
+}  // namespace sinks
+
+}  // namespace coflow

@@ -16,7 +16,7 @@
 
 #include "pipeline/stage.hpp"
 
-namespace coflow::sinks {
+namespace coflow {
 
 namespace detail {
 
@@ -35,6 +35,8 @@ struct print_node {
 
 }  // namespace detail
 
+namespace sinks {
+
 /// print_sink is the description made by print(os).
 struct print_sink : sink_interface {
   std::ostream* os;
@@ -51,4 +53,6 @@ struct print_sink : sink_interface {
   return {{}, &os, std::move(separator)};
 }
 
-}  // namespace coflow::sinks
+}  // namespace sinks
+
+}  // namespace coflow

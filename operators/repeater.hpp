@@ -27,7 +27,7 @@
 
 #include "pipeline/stage.hpp"
 
-namespace coflow::ops {
+namespace coflow {
 
 namespace detail {
 
@@ -54,6 +54,8 @@ struct repeater_node {
 
 }  // namespace detail
 
+namespace ops {
+
 /// repeater_stage is the description made by repeater(os).
 struct repeater_stage : stage_interface {
   std::ostream* os;
@@ -71,4 +73,6 @@ struct repeater_stage : stage_interface {
 /// repeater(os) writes "Echo: <value>\n" to os for each value and passes the value on.
 [[nodiscard]] inline repeater_stage repeater(std::ostream& os) { return {{}, &os}; }
 
-}  // namespace coflow::ops
+}  // namespace ops
+
+}  // namespace coflow

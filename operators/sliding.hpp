@@ -28,7 +28,7 @@
 
 #include "pipeline/stage.hpp"
 
-namespace coflow::ops {
+namespace coflow {
 
 namespace detail {
 
@@ -60,6 +60,8 @@ struct sliding_node {
 
 }  // namespace detail
 
+namespace ops {
+
 /// sliding_stage is the description made by sliding(n).
 struct sliding_stage : stage_interface {
   std::size_t size;
@@ -81,4 +83,6 @@ struct sliding_stage : stage_interface {
   return {{}, n};
 }
 
-}  // namespace coflow::ops
+}  // namespace ops
+
+}  // namespace coflow

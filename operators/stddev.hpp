@@ -24,7 +24,7 @@
 #include "operators/detail/welford.hpp"
 #include "pipeline/stage.hpp"
 
-namespace coflow::ops {
+namespace coflow {
 
 namespace detail {
 
@@ -44,6 +44,8 @@ struct stddev_node {
 
 }  // namespace detail
 
+namespace ops {
+
 /// stddev_stage is the description made by stddev().
 struct stddev_stage : stage_interface {
   template <class In, class MakeDown>
@@ -60,4 +62,6 @@ struct stddev_stage : stage_interface {
 /// second.
 [[nodiscard]] inline stddev_stage stddev() { return {}; }
 
-}  // namespace coflow::ops
+}  // namespace ops
+
+}  // namespace coflow

@@ -34,8 +34,6 @@
 
 namespace coflow {
 
-namespace ops {
-
 namespace detail {
 
 template <class In>
@@ -53,10 +51,14 @@ struct sum_accumulator<In> {
 
 }  // namespace detail
 
+namespace ops {
+
 /// sum_accumulator_t<In> is the type in which sum() and sinks::sum() add values of type In.
 template <class In>
   requires std::is_arithmetic_v<In>
 using sum_accumulator_t = typename detail::sum_accumulator<In>::type;
+
+}  // namespace ops
 
 namespace detail {
 
@@ -85,16 +87,18 @@ template <class In, class Down>
 struct sum_node {
   bool push(In&& value) {
     add_checked(total, value, "coflow::ops::sum()");
-    return down.push(sum_accumulator_t<In>{total});
+    return down.push(ops::sum_accumulator_t<In>{total});
   }
   [[nodiscard]] bool done() const { return down.done(); }
   decltype(auto) finish() { return down.finish(); }
 
-  sum_accumulator_t<In> total;
+  ops::sum_accumulator_t<In> total;
   Down down;
 };
 
 }  // namespace detail
+
+namespace ops {
 
 /// sum_stage is the description made by ops::sum().
 struct sum_stage : stage_interface {
@@ -114,14 +118,12 @@ struct sum_stage : stage_interface {
 
 }  // namespace ops
 
-namespace sinks {
-
 namespace detail {
 
 template <class In>
-struct sum_node {
+struct sum_sink_node {
   bool push(In&& value) {
-    ops::detail::add_checked(total, value, "coflow::sinks::sum()");
+    detail::add_checked(total, value, "coflow::sinks::sum()");
     return true;
   }
   [[nodiscard]] bool done() const { return false; }
@@ -132,6 +134,8 @@ struct sum_node {
 
 }  // namespace detail
 
+namespace sinks {
+
 /// sum_sink is the description made by sinks::sum().
 struct sum_sink : sink_interface {
   template <class In>
@@ -139,7 +143,7 @@ struct sum_sink : sink_interface {
     static_assert(std::is_arithmetic_v<In>,
                   "coflow::sinks::sum(): the values must be arithmetic (an integer or "
                   "floating-point type); transform them to a number first");
-    return detail::sum_node<In>{ops::sum_accumulator_t<In>{0}};
+    return detail::sum_sink_node<In>{ops::sum_accumulator_t<In>{0}};
   }
 };
 

@@ -17,7 +17,7 @@
 
 #include "pipeline/stage.hpp"
 
-namespace coflow::ops {
+namespace coflow {
 
 namespace detail {
 
@@ -38,6 +38,8 @@ struct take_node {
 
 }  // namespace detail
 
+namespace ops {
+
 /// take_stage is the description made by take(n).
 struct take_stage : stage_interface {
   std::size_t count;
@@ -52,4 +54,6 @@ struct take_stage : stage_interface {
 /// take(n) passes on the first n values.
 [[nodiscard]] inline take_stage take(std::size_t n) { return {{}, n}; }
 
-}  // namespace coflow::ops
+}  // namespace ops
+
+}  // namespace coflow

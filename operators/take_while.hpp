@@ -19,7 +19,7 @@
 
 #include "pipeline/stage.hpp"
 
-namespace coflow::ops {
+namespace coflow {
 
 namespace detail {
 
@@ -41,6 +41,8 @@ struct take_while_node {
 };
 
 }  // namespace detail
+
+namespace ops {
 
 /// take_while_stage<Pred> is the description made by take_while(pred).
 template <class Pred>
@@ -75,4 +77,6 @@ template <class Pred>
   return {{}, std::forward<Pred>(pred)};
 }
 
-}  // namespace coflow::ops
+}  // namespace ops
+
+}  // namespace coflow

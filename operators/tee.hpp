@@ -1,10 +1,10 @@
 // coflow/operators/tee.hpp
 //
-// ops::tee(branches...) / ops::broadcast(branches...): a sink that fans each value out to
+// sinks::tee(branches...) / sinks::broadcast(branches...): a sink that fans each value out to
 // several sub-pipelines; the result is a std::tuple of theirs, in order.
 //
 //   auto [mean, biggest, all] = coflow::run(
-//       readings, coflow::ops::tee(coflow::ops::averager() | coflow::sinks::last(),
+//       readings, coflow::sinks::tee(coflow::ops::averager() | coflow::sinks::last(),
 //                                  coflow::ops::maximize() | coflow::sinks::last(),
 //                                  coflow::sinks::to_vector()));
 //
@@ -38,7 +38,7 @@
 #include "pipeline/compose.hpp"
 #include "pipeline/stage.hpp"
 
-namespace coflow::ops {
+namespace coflow {
 
 namespace detail {
 
@@ -101,6 +101,8 @@ auto open_tee(Tuple&& descriptions) {
 
 }  // namespace detail
 
+namespace sinks {
+
 /// tee_sink<Branches...> is the description made by tee(branches...).
 template <class... Branches>
 struct tee_sink : sink_interface {
@@ -121,7 +123,7 @@ struct tee_sink : sink_interface {
   template <class In>
   static constexpr void check_input() {
     static_assert(sizeof...(Branches) == 1 || std::copy_constructible<In>,
-                  "coflow::ops::tee / broadcast: with two or more branches each value is copied "
+                  "coflow::sinks::tee / broadcast: with two or more branches each value is copied "
                   "into all branches but the last, so the values must be copy constructible "
                   "(tee a move-only type into a single branch, or transform it to a copyable "
                   "handle first)");
@@ -142,4 +144,6 @@ template <class... Branches>
   return tee(std::forward<Branches>(branches)...);
 }
 
-}  // namespace coflow::ops
+}  // namespace sinks
+
+}  // namespace coflow

@@ -14,7 +14,7 @@
 
 #include "pipeline/stage.hpp"
 
-namespace coflow::sinks {
+namespace coflow {
 
 namespace detail {
 
@@ -32,6 +32,8 @@ struct to_vector_node {
 
 }  // namespace detail
 
+namespace sinks {
+
 /// to_vector_sink is the description made by to_vector().
 struct to_vector_sink : sink_interface {
   template <class In>
@@ -43,4 +45,6 @@ struct to_vector_sink : sink_interface {
 /// to_vector() collects the values into a std::vector.
 [[nodiscard]] inline to_vector_sink to_vector() { return {}; }
 
-}  // namespace coflow::sinks
+}  // namespace sinks
+
+}  // namespace coflow

@@ -26,7 +26,7 @@
 
 #include "pipeline/stage.hpp"
 
-namespace coflow::ops {
+namespace coflow {
 
 namespace detail {
 
@@ -53,6 +53,8 @@ struct transform_node {
 };
 
 }  // namespace detail
+
+namespace ops {
 
 /// transform_stage<Fn> is the description made by transform(fn).
 template <class Fn>
@@ -90,4 +92,6 @@ template <class Fn>
   return {{}, std::forward<Fn>(fn)};
 }
 
-}  // namespace coflow::ops
+}  // namespace ops
+
+}  // namespace coflow

@@ -27,7 +27,7 @@
 #include "operators/detail/welford.hpp"
 #include "pipeline/stage.hpp"
 
-namespace coflow::ops {
+namespace coflow {
 
 namespace detail {
 
@@ -47,6 +47,8 @@ struct variance_node {
 
 }  // namespace detail
 
+namespace ops {
+
 /// variance_stage is the description made by variance().
 struct variance_stage : stage_interface {
   template <class In, class MakeDown>
@@ -62,4 +64,6 @@ struct variance_stage : stage_interface {
 /// variance() outputs the running sample variance (a double) after each value from the second.
 [[nodiscard]] inline variance_stage variance() { return {}; }
 
-}  // namespace coflow::ops
+}  // namespace ops
+
+}  // namespace coflow

@@ -1,6 +1,6 @@
 // coflow/operators/detail/branch.hpp
 //
-// Internals of the sinks that hold sub-pipelines (ops::tee, ops::partition, ops::group_by):
+// Internals of the sinks that hold sub-pipelines (sinks::tee, sinks::partition, sinks::group_by):
 // a bound branch that remembers when it stopped taking values, and the type of its result.
 // Not part of the public API.
 #pragma once
@@ -11,7 +11,7 @@
 
 #include "pipeline/compose.hpp"
 
-namespace coflow::ops::detail {
+namespace coflow::detail {
 
 /// branch_node_t<In, P> is the node that bind_chain<In> makes from a description of type P
 /// (P = const D& binds a copy of it, P = D&& moves it).
@@ -54,4 +54,4 @@ class branch {
   bool stopped_ = false;
 };
 
-}  // namespace coflow::ops::detail
+}  // namespace coflow::detail

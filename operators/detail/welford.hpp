@@ -12,7 +12,7 @@
 #include <cmath>
 #include <cstdint>
 
-namespace coflow::ops::detail {
+namespace coflow::detail {
 
 /// next_mean returns the mean of n values, given the mean of the first n - 1 and the n-th.
 /// The incremental form never sums the values, so a long stream of large integers cannot
@@ -53,4 +53,4 @@ struct welford {
   double m2 = 0;
 };
 
-}  // namespace coflow::ops::detail
+}  // namespace coflow::detail

@@ -30,6 +30,7 @@
 #include "operators/filter.hpp"
 #include "operators/for_each.hpp"
 #include "operators/last.hpp"
+#include "operators/sequence.hpp"
 #include "operators/take.hpp"
 #include "operators/take_while.hpp"
 #include "operators/tee.hpp"
@@ -41,7 +42,6 @@
 #include "pipeline/protocol_error.hpp"
 #include "pipeline/receive.hpp"
 #include "pipeline/run.hpp"
-#include "pipeline/sequence.hpp"
 #include "pipeline/status.hpp"
 #include "tests/fuzz/fuzz_input.hpp"
 #include "tests/support/counted.hpp"
@@ -254,8 +254,8 @@ auto make_sink(context& x, const config& c) {
       seen->push_back(v.value());
     });
   } else {
-    return ops::tee(ops::take(c.tee_a) | sinks::to_vector(),
-                    ops::take(c.tee_b) | sinks::to_vector());
+    return sinks::tee(ops::take(c.tee_a) | sinks::to_vector(),
+                      ops::take(c.tee_b) | sinks::to_vector());
   }
 }
 

@@ -66,16 +66,16 @@ constexpr auto is_even = [](int x) { return x % 2 == 0; };
 
 template <class Pred, class T, class F>
 concept partitionable = requires(Pred p, T t, F f) {
-  ops::partition(p, t, f);
+  sinks::partition(p, t, f);
 };
 
 // The result is the pair of the branches' results, void as std::monostate.
-static_assert(std::same_as<decltype(coflow::bind_chain<int>(ops::partition(is_even, sinks::null(),
-                                                                           sinks::last()))
+static_assert(std::same_as<decltype(coflow::bind_chain<int>(sinks::partition(is_even, sinks::null(),
+                                                                             sinks::last()))
                                         .finish()),
                            std::pair<std::monostate, std::optional<int>>>);
 static_assert(
-    coflow::sink_description<decltype(ops::partition(is_even, sinks::null(), sinks::null()))>);
+    coflow::sink_description<decltype(sinks::partition(is_even, sinks::null(), sinks::null()))>);
 // Both branches must be able to run.
 static_assert(partitionable<decltype(is_even), sinks::null_sink, sinks::null_sink>);
 static_assert(!partitionable<decltype(is_even), ops::take_stage, sinks::null_sink>);
@@ -101,14 +101,14 @@ TYPED_TEST(PartitionTyped, RoutesEachValueByThePredicate) {
   auto big = [](const TypeParam& x) { return make<TypeParam>(3) == x || make<TypeParam>(5) == x; };
   auto [yes, no] =
       coflow::run(ranges::views::iota(1, 7) | ranges::views::transform(make<TypeParam>),
-                  ops::partition(big, sinks::to_vector(), sinks::to_vector()));
+                  sinks::partition(big, sinks::to_vector(), sinks::to_vector()));
   EXPECT_EQ(yes, make_vector<TypeParam>({3, 5}));
   EXPECT_EQ(no, make_vector<TypeParam>({1, 2, 4, 6}));
 }
 
 TYPED_TEST(PartitionTyped, RoutesValuesSentThroughAnOpenedPipeline) {
   auto is_one = [](const TypeParam& x) { return x == make<TypeParam>(1); };
-  auto p = coflow::open<TypeParam>(ops::partition(is_one, sinks::to_vector(), sinks::last()));
+  auto p = coflow::open<TypeParam>(sinks::partition(is_one, sinks::to_vector(), sinks::last()));
   p.send(make<TypeParam>(1));
   p.send(make<TypeParam>(2));
   p.send(make<TypeParam>(1));
@@ -119,8 +119,9 @@ TYPED_TEST(PartitionTyped, RoutesValuesSentThroughAnOpenedPipeline) {
 }
 
 TEST(Partition, SplitsAVectorIntoEvensAndOdds) {
-  auto [evens, odds] = coflow::run(std::vector{1, 2, 3, 4, 5},
-                                   ops::partition(is_even, sinks::to_vector(), sinks::to_vector()));
+  auto [evens, odds] =
+      coflow::run(std::vector{1, 2, 3, 4, 5},
+                  sinks::partition(is_even, sinks::to_vector(), sinks::to_vector()));
   EXPECT_EQ(evens, (std::vector{2, 4}));
   EXPECT_EQ(odds, (std::vector{1, 3, 5}));
 }
@@ -128,8 +129,8 @@ TEST(Partition, SplitsAVectorIntoEvensAndOdds) {
 TEST(Partition, TakesAPointerToABoolMemberAsThePredicate) {
   auto [valid, invalid] =
       coflow::run(std::vector<item>{{1, true}, {2, false}, {3, true}},
-                  ops::partition(&item::valid, ops::transform(&item::id) | sinks::to_vector(),
-                                 ops::transform(&item::id) | sinks::to_vector()));
+                  sinks::partition(&item::valid, ops::transform(&item::id) | sinks::to_vector(),
+                                   ops::transform(&item::id) | sinks::to_vector()));
   EXPECT_EQ(valid, (std::vector{1, 3}));
   EXPECT_EQ(invalid, (std::vector{2}));
 }
@@ -138,8 +139,8 @@ TEST(Partition, RepresentsAVoidResultAsMonostate) {
   int odd_total = 0;
   auto [evens, nothing] =
       coflow::run(std::vector{1, 2, 3, 4},
-                  ops::partition(is_even, sinks::to_vector(),
-                                 sinks::for_each([&odd_total](int x) { odd_total += x; })));
+                  sinks::partition(is_even, sinks::to_vector(),
+                                   sinks::for_each([&odd_total](int x) { odd_total += x; })));
   EXPECT_EQ(evens, (std::vector{2, 4}));
   EXPECT_EQ(nothing, std::monostate{});
   EXPECT_EQ(odd_total, 4);
@@ -149,7 +150,7 @@ TEST(Partition, EndsAPipelineAfterUpstreamStages) {
   auto [small, large] = coflow::run(
       ranges::views::iota(1, 6),
       ops::transform([](int x) { return x * x; }) |
-          ops::partition([](int x) { return x < 10; }, sinks::to_vector(), sinks::to_vector()));
+          sinks::partition([](int x) { return x < 10; }, sinks::to_vector(), sinks::to_vector()));
   EXPECT_EQ(small, (std::vector{1, 4, 9}));
   EXPECT_EQ(large, (std::vector{16, 25}));
 }
@@ -157,7 +158,7 @@ TEST(Partition, EndsAPipelineAfterUpstreamStages) {
 TEST(Partition, DropsValuesForABranchThatIsDoneAndFeedsTheOther) {
   auto [evens, odds] =
       coflow::run(std::vector{1, 2, 3, 4, 5, 6},
-                  ops::partition(is_even, ops::take(1) | sinks::to_vector(), sinks::to_vector()));
+                  sinks::partition(is_even, ops::take(1) | sinks::to_vector(), sinks::to_vector()));
   EXPECT_EQ(evens, (std::vector{2}));
   EXPECT_EQ(odds, (std::vector{1, 3, 5}));
 }
@@ -169,8 +170,8 @@ TEST(Partition, IsDoneWhenBothBranchesAreSoTheSourceStops) {
                           return x;
                         });
   auto [evens, odds] =
-      coflow::run(counted_source, ops::partition(is_even, ops::take(2) | sinks::to_vector(),
-                                                 ops::take(1) | sinks::to_vector()));
+      coflow::run(counted_source, sinks::partition(is_even, ops::take(2) | sinks::to_vector(),
+                                                   ops::take(1) | sinks::to_vector()));
   EXPECT_EQ(evens, (std::vector{2, 4}));
   EXPECT_EQ(odds, (std::vector{1}));
   EXPECT_EQ(reads, 4);
@@ -178,7 +179,7 @@ TEST(Partition, IsDoneWhenBothBranchesAreSoTheSourceStops) {
 
 TEST(Partition, ReportsDoneInAnOpenedPipeline) {
   auto p = coflow::open<int>(
-      ops::partition(is_even, ops::take(1) | sinks::last(), ops::take(1) | sinks::last()));
+      sinks::partition(is_even, ops::take(1) | sinks::last(), ops::take(1) | sinks::last()));
   p.send(2);
   EXPECT_FALSE(p.done());
   p.send(4);  // dropped: the even branch is done
@@ -195,7 +196,7 @@ TEST(Partition, PropagatesAThrowingPredicateAndTheValueReachesNeitherBranch) {
     if (x == 3) throw std::runtime_error("cannot classify");
     return x % 2 == 0;
   };
-  EXPECT_THROW(coflow::run(std::vector{1, 2, 3, 4}, ops::partition(pred, record, record)),
+  EXPECT_THROW(coflow::run(std::vector{1, 2, 3, 4}, sinks::partition(pred, record, record)),
                std::runtime_error);
   EXPECT_EQ(routed, (std::vector{1, 2}));
 }
@@ -204,7 +205,7 @@ TEST(Partition, PropagatesAThrowingBranch) {
   auto thrower = sinks::for_each([](int x) {
     if (x > 2) throw std::runtime_error("too big");
   });
-  auto p = coflow::open<int>(ops::partition(is_even, thrower, sinks::to_vector()));
+  auto p = coflow::open<int>(sinks::partition(is_even, thrower, sinks::to_vector()));
   p.send(2);
   p.send(1);
   EXPECT_THROW(p.send(4), std::runtime_error);
@@ -216,19 +217,20 @@ TEST(Partition, RunsConsumerCoroutinesAsBranchesAndDestroysTheirFrames) {
   {
     auto [evens, odds] = coflow::run(
         std::vector{1, 2, 3, 4, 5},
-        ops::partition(is_even, counting(frame_token{}, -1), counting(frame_token{}, -1)));
+        sinks::partition(is_even, counting(frame_token{}, -1), counting(frame_token{}, -1)));
     EXPECT_EQ(evens, 2);
     EXPECT_EQ(odds, 3);
   }
   EXPECT_EQ(frame_token::live, 0);
-  EXPECT_THROW(coflow::run(std::vector{1, 2, 3}, ops::partition(is_even, counting(frame_token{}, 2),
-                                                                counting(frame_token{}, -1))),
-               std::runtime_error);
+  EXPECT_THROW(
+      coflow::run(std::vector{1, 2, 3}, sinks::partition(is_even, counting(frame_token{}, 2),
+                                                         counting(frame_token{}, -1))),
+      std::runtime_error);
   EXPECT_EQ(frame_token::live, 0);
 }
 
 TEST(Partition, ADescriptionRunsAgainWithFreshBranches) {
-  auto split = ops::partition(is_even, sinks::to_vector(), ops::take(1) | sinks::to_vector());
+  auto split = sinks::partition(is_even, sinks::to_vector(), ops::take(1) | sinks::to_vector());
   auto first = coflow::run(std::vector{1, 2, 3}, split);
   auto second = coflow::run(std::vector{5, 6}, split);
   EXPECT_EQ(first, (std::pair<std::vector<int>, std::vector<int>>{{2}, {1}}));

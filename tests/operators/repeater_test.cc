@@ -53,8 +53,8 @@ static_assert(
         decltype(coflow::bind_chain<int>(ops::repeater_stage{} | sinks::to_vector()).finish()),
         std::vector<int>>);
 static_assert(coflow::stage_description<ops::repeater_stage>);
-static_assert(ops::detail::echoable<move_only>);
-static_assert(!ops::detail::echoable<not_printable>);
+static_assert(coflow::detail::echoable<move_only>);
+static_assert(!coflow::detail::echoable<not_printable>);
 
 // A stream buffer whose every write fails, as a full disk would.
 class failing_buf : public std::streambuf {

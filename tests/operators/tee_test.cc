@@ -80,17 +80,18 @@ coflow::consumer<int, int> summing(frame_token, int poison) {
 
 template <class S>
 concept teeable = requires(S s) {
-  ops::tee(s);
+  sinks::tee(s);
 };
 
 // The result is the tuple of the branches' results, void as std::monostate.
-static_assert(std::same_as<decltype(coflow::bind_chain<int>(ops::tee(sinks::to_vector(),
-                                                                     sinks::null(), sinks::last()))
-                                        .finish()),
-                           std::tuple<std::vector<int>, std::monostate, std::optional<int>>>);
 static_assert(
-    std::same_as<decltype(ops::broadcast(sinks::null())), decltype(ops::tee(sinks::null()))>);
-static_assert(coflow::sink_description<decltype(ops::tee(sinks::null()))>);
+    std::same_as<decltype(coflow::bind_chain<int>(sinks::tee(sinks::to_vector(), sinks::null(),
+                                                             sinks::last()))
+                              .finish()),
+                 std::tuple<std::vector<int>, std::monostate, std::optional<int>>>);
+static_assert(
+    std::same_as<decltype(sinks::broadcast(sinks::null())), decltype(sinks::tee(sinks::null()))>);
+static_assert(coflow::sink_description<decltype(sinks::tee(sinks::null()))>);
 // Each branch must be able to run: a stage with no sink after it is not a branch.
 static_assert(teeable<sinks::to_vector_sink>);
 static_assert(!teeable<ops::take_stage>);
@@ -120,14 +121,14 @@ TYPED_TEST_SUITE(TeeTyped, copyable_types);
 TYPED_TEST(TeeTyped, SendsEveryValueToEveryBranch) {
   std::vector<TypeParam> input = make_vector<TypeParam>({1, 2, 3});
   auto [all, last, first_two] = coflow::run(
-      input, ops::tee(sinks::to_vector(), sinks::last(), ops::take(2) | sinks::to_vector()));
+      input, sinks::tee(sinks::to_vector(), sinks::last(), ops::take(2) | sinks::to_vector()));
   EXPECT_EQ(all, make_vector<TypeParam>({1, 2, 3}));
   EXPECT_EQ(last, make<TypeParam>(3));
   EXPECT_EQ(first_two, make_vector<TypeParam>({1, 2}));
 }
 
 TYPED_TEST(TeeTyped, FansOutValuesSentThroughAnOpenedPipeline) {
-  auto p = coflow::open<TypeParam>(ops::tee(sinks::to_vector(), sinks::last()));
+  auto p = coflow::open<TypeParam>(sinks::tee(sinks::to_vector(), sinks::last()));
   p.send(make<TypeParam>(2));
   p.send(make<TypeParam>(5));
   EXPECT_FALSE(p.done());
@@ -138,7 +139,7 @@ TYPED_TEST(TeeTyped, FansOutValuesSentThroughAnOpenedPipeline) {
 
 TEST(Tee, MovesEveryValueIntoASingleBranch) {
   auto [all] = coflow::run(ranges::views::iota(1, 4) | ranges::views::transform(make<move_only>),
-                           ops::tee(sinks::to_vector()));
+                           sinks::tee(sinks::to_vector()));
   EXPECT_EQ(all, make_vector<move_only>({1, 2, 3}));
 }
 
@@ -147,7 +148,7 @@ TEST(Tee, CopiesIntoEachBranchButTheLastAndMovesIntoTheLast) {
   std::vector<int> seen;
   auto record = sinks::for_each([&seen](counted c) { seen.push_back(c.value); });
   auto [a, b, c] = coflow::run(ranges::views::iota(1, 5) | ranges::views::transform(make<counted>),
-                               ops::tee(record, record, sinks::to_vector()));
+                               sinks::tee(record, record, sinks::to_vector()));
   EXPECT_EQ(counted::copies, 8);  // 4 values, 2 copies each
   EXPECT_EQ(seen, (std::vector{1, 1, 2, 2, 3, 3, 4, 4}));
   EXPECT_EQ(c.size(), 4u);
@@ -157,7 +158,7 @@ TEST(Tee, MovesIntoTheLastBranchStillTakingValues) {
   counted::copies = 0;
   auto [all, first] =
       coflow::run(ranges::views::iota(1, 5) | ranges::views::transform(make<counted>),
-                  ops::tee(sinks::to_vector(), ops::take(1) | sinks::to_vector()));
+                  sinks::tee(sinks::to_vector(), ops::take(1) | sinks::to_vector()));
   // Value 1 is copied into branch 0 and moved into branch 1; then branch 1 is done, and
   // values 2..4 are moved into branch 0.
   EXPECT_EQ(counted::copies, 1);
@@ -171,7 +172,7 @@ TEST(Tee, RepresentsAVoidResultAsMonostate) {
   int total = 0;
   auto [nothing, values] =
       coflow::run(std::vector{1, 2, 3},
-                  ops::tee(sinks::for_each([&total](int x) { total += x; }), sinks::to_vector()));
+                  sinks::tee(sinks::for_each([&total](int x) { total += x; }), sinks::to_vector()));
   EXPECT_EQ(nothing, std::monostate{});
   EXPECT_EQ(total, 6);
   EXPECT_EQ(values, (std::vector{1, 2, 3}));
@@ -180,15 +181,15 @@ TEST(Tee, RepresentsAVoidResultAsMonostate) {
 TEST(Tee, RunsChainsOfOperatorsAsBranches) {
   auto [mean, biggest, evens] =
       coflow::run(std::vector{4, 8, 6, 2},
-                  ops::tee(ops::averager() | sinks::last(), ops::maximize() | sinks::last(),
-                           ops::filter([](int x) { return x % 4 == 0; }) | sinks::to_vector()));
+                  sinks::tee(ops::averager() | sinks::last(), ops::maximize() | sinks::last(),
+                             ops::filter([](int x) { return x % 4 == 0; }) | sinks::to_vector()));
   EXPECT_EQ(mean, 5.0);
   EXPECT_EQ(biggest, 8);
   EXPECT_EQ(evens, (std::vector{4, 8}));
 }
 
 TEST(Tee, BroadcastIsTheSameSink) {
-  auto [a, b] = coflow::run(std::vector{1, 2}, ops::broadcast(sinks::to_vector(), sinks::last()));
+  auto [a, b] = coflow::run(std::vector{1, 2}, sinks::broadcast(sinks::to_vector(), sinks::last()));
   EXPECT_EQ(a, (std::vector{1, 2}));
   EXPECT_EQ(b, 2);
 }
@@ -197,7 +198,7 @@ TEST(Tee, EndsAPipelineAfterUpstreamStages) {
   auto [a, b] =
       coflow::run(ranges::views::iota(1, 7), ops::filter([](int x) { return x % 2 == 1; }) |
                                                  ops::transform([](int x) { return x * 10; }) |
-                                                 ops::tee(sinks::to_vector(), sinks::last()));
+                                                 sinks::tee(sinks::to_vector(), sinks::last()));
   EXPECT_EQ(a, (std::vector{10, 30, 50}));
   EXPECT_EQ(b, 50);
 }
@@ -205,7 +206,7 @@ TEST(Tee, EndsAPipelineAfterUpstreamStages) {
 TEST(Tee, NestsInsideAnotherTee) {
   auto [outer, inner] = coflow::run(
       std::vector{1, 2, 3},
-      ops::tee(sinks::to_vector(), ops::tee(ops::take(1) | sinks::last(), sinks::last())));
+      sinks::tee(sinks::to_vector(), sinks::tee(ops::take(1) | sinks::last(), sinks::last())));
   EXPECT_EQ(outer, (std::vector{1, 2, 3}));
   EXPECT_EQ(inner, (std::tuple<std::optional<int>, std::optional<int>>{1, 3}));
 }
@@ -216,8 +217,8 @@ TEST(Tee, IsDoneWhenEveryBranchIsDoneSoTheSourceStops) {
                           ++reads;
                           return x;
                         });
-  auto [two, three] = coflow::run(counted_source, ops::tee(ops::take(2) | sinks::to_vector(),
-                                                           ops::take(3) | sinks::to_vector()));
+  auto [two, three] = coflow::run(counted_source, sinks::tee(ops::take(2) | sinks::to_vector(),
+                                                             ops::take(3) | sinks::to_vector()));
   EXPECT_EQ(two, (std::vector{1, 2}));
   EXPECT_EQ(three, (std::vector{1, 2, 3}));
   EXPECT_EQ(reads, 3);
@@ -225,13 +226,14 @@ TEST(Tee, IsDoneWhenEveryBranchIsDoneSoTheSourceStops) {
 
 TEST(Tee, NeverFeedsABranchThatIsDoneFromTheStart) {
   auto [none, all] = coflow::run(std::vector{1, 2},
-                                 ops::tee(ops::take(0) | sinks::to_vector(), sinks::to_vector()));
+                                 sinks::tee(ops::take(0) | sinks::to_vector(), sinks::to_vector()));
   EXPECT_TRUE(none.empty());
   EXPECT_EQ(all, (std::vector{1, 2}));
 }
 
 TEST(Tee, ReportsDoneInAnOpenedPipelineOnceEveryBranchIs) {
-  auto p = coflow::open<int>(ops::tee(ops::take(1) | sinks::last(), ops::take(2) | sinks::last()));
+  auto p =
+      coflow::open<int>(sinks::tee(ops::take(1) | sinks::last(), ops::take(2) | sinks::last()));
   p.send(1);
   EXPECT_FALSE(p.done());
   p.send(2);
@@ -245,7 +247,7 @@ TEST(Tee, ReadsNothingWhenEveryBranchIsDoneFromTheStart) {
                           ++reads;
                           return x;
                         });
-  auto [a] = coflow::run(counted_source, ops::tee(ops::take(0) | sinks::to_vector()));
+  auto [a] = coflow::run(counted_source, sinks::tee(ops::take(0) | sinks::to_vector()));
   EXPECT_TRUE(a.empty());
   EXPECT_EQ(reads, 0);
 }
@@ -258,8 +260,8 @@ TEST(Tee, FeedsBranchesBeforeAThrowingOneButNotThoseAfterIt) {
   });
   EXPECT_THROW(
       coflow::run(std::vector{1, 2, 3, 4},
-                  ops::tee(sinks::for_each([&before](int x) { before.push_back(x); }), thrower,
-                           sinks::for_each([&after](int x) { after.push_back(x); }))),
+                  sinks::tee(sinks::for_each([&before](int x) { before.push_back(x); }), thrower,
+                             sinks::for_each([&after](int x) { after.push_back(x); }))),
       std::runtime_error);
   EXPECT_EQ(before, (std::vector{1, 2, 3}));
   EXPECT_EQ(after, (std::vector{1, 2}));
@@ -269,7 +271,7 @@ TEST(Tee, RunsConsumerCoroutinesAsBranchesAndDestroysTheirFrames) {
   ASSERT_EQ(frame_token::live, 0);
   {
     auto [sum, values] = coflow::run(std::vector{1, 2, 3, 4},
-                                     ops::tee(summing(frame_token{}, -1), sinks::to_vector()));
+                                     sinks::tee(summing(frame_token{}, -1), sinks::to_vector()));
     EXPECT_EQ(sum, 10);
     EXPECT_EQ(values, (std::vector{1, 2, 3, 4}));
   }
@@ -280,8 +282,8 @@ TEST(Tee, DestroysEveryFrameWhenACoroutineBranchThrows) {
   ASSERT_EQ(frame_token::live, 0);
   std::vector<int> after;
   EXPECT_THROW(coflow::run(std::vector{1, 2, 3},
-                           ops::tee(summing(frame_token{}, 2), summing(frame_token{}, -1),
-                                    sinks::for_each([&after](int x) { after.push_back(x); }))),
+                           sinks::tee(summing(frame_token{}, 2), summing(frame_token{}, -1),
+                                      sinks::for_each([&after](int x) { after.push_back(x); }))),
                std::runtime_error);
   EXPECT_EQ(after, (std::vector{1}));
   EXPECT_EQ(frame_token::live, 0);
@@ -290,7 +292,7 @@ TEST(Tee, DestroysEveryFrameWhenACoroutineBranchThrows) {
 TEST(Tee, PropagatesAnExceptionFromACoroutineBranchThroughAnOpenedPipeline) {
   ASSERT_EQ(frame_token::live, 0);
   {
-    auto p = coflow::open<int>(ops::tee(sinks::to_vector(), summing(frame_token{}, 5)));
+    auto p = coflow::open<int>(sinks::tee(sinks::to_vector(), summing(frame_token{}, 5)));
     EXPECT_EQ(frame_token::live, 1);
     p.send(1);
     EXPECT_THROW(p.send(5), std::runtime_error);
@@ -300,7 +302,7 @@ TEST(Tee, PropagatesAnExceptionFromACoroutineBranchThroughAnOpenedPipeline) {
 }
 
 TEST(Tee, ADescriptionRunsAgainWithFreshBranches) {
-  auto t = ops::tee(sinks::to_vector(), ops::take(1) | sinks::to_vector());
+  auto t = sinks::tee(sinks::to_vector(), ops::take(1) | sinks::to_vector());
   auto first = coflow::run(std::vector{1, 2}, t);
   auto second = coflow::run(std::vector{3}, t);
   EXPECT_EQ(first, (std::tuple<std::vector<int>, std::vector<int>>{{1, 2}, {1}}));
@@ -310,7 +312,7 @@ TEST(Tee, ADescriptionRunsAgainWithFreshBranches) {
 TEST(Tee, FinishesBranchesOnAnEmptyStream) {
   auto [values, last, mean] =
       coflow::run(std::vector<int>{},
-                  ops::tee(sinks::to_vector(), sinks::last(), ops::averager() | sinks::last()));
+                  sinks::tee(sinks::to_vector(), sinks::last(), ops::averager() | sinks::last()));
   EXPECT_TRUE(values.empty());
   EXPECT_EQ(last, std::nullopt);
   EXPECT_EQ(mean, std::nullopt);

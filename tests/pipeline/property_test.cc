@@ -34,6 +34,7 @@
 #include "operators/last.hpp"
 #include "operators/maximize.hpp"
 #include "operators/minimize.hpp"
+#include "operators/sequence.hpp"
 #include "operators/sum.hpp"
 #include "operators/take.hpp"
 #include "operators/take_while.hpp"
@@ -43,7 +44,6 @@
 #include "pipeline/coroutine.hpp"
 #include "pipeline/pipeline.hpp"
 #include "pipeline/run.hpp"
-#include "pipeline/sequence.hpp"
 
 namespace {
 

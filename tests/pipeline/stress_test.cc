@@ -23,12 +23,12 @@
 #include "operators/filter.hpp"
 #include "operators/for_each.hpp"
 #include "operators/last.hpp"
+#include "operators/sequence.hpp"
 #include "operators/to_vector.hpp"
 #include "pipeline/compose.hpp"
 #include "pipeline/coroutine.hpp"
 #include "pipeline/pipeline.hpp"
 #include "pipeline/run.hpp"
-#include "pipeline/sequence.hpp"
 #include "tests/support/small_stack.hpp"
 
 // ---------------------------------------------------------------------------------------------

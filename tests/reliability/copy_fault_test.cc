@@ -146,9 +146,9 @@ TEST_F(CopyFault, TeeDeliversToTheBranchesBeforeTheCopyThatFailed) {
   std::vector<int> second;
   std::vector<int> third;
   {
-    auto p = coflow::open<throwing_copy>(ops::tee(keeper(scopes, frames.enter(), first),
-                                                  keeper(scopes, frames.enter(), second),
-                                                  keeper(scopes, frames.enter(), third)));
+    auto p = coflow::open<throwing_copy>(coflow::sinks::tee(keeper(scopes, frames.enter(), first),
+                                                            keeper(scopes, frames.enter(), second),
+                                                            keeper(scopes, frames.enter(), third)));
     p.send(throwing_copy(1, fault));
     // tee copies the value for branches 0 and 1 and moves it into branch 2. The second copy
     // (branch 1's) fails: branch 0 has the value, branches 1 and 2 do not.

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "operators/sequence.hpp"
 #include "operators/take.hpp"
 #include "operators/tee.hpp"
 #include "operators/to_vector.hpp"
@@ -19,7 +20,6 @@
 #include "pipeline/pipeline.hpp"
 #include "pipeline/receive.hpp"
 #include "pipeline/run.hpp"
-#include "pipeline/sequence.hpp"
 #include "tests/support/frame_counter.hpp"
 
 namespace {
@@ -76,9 +76,9 @@ TEST_F(DoneDownstream, AStageBeforeAFinishedStageOpensInsteadOfFailing) {
 }
 
 TEST_F(DoneDownstream, ATeeWhoseBranchesTakeNothingGetsNoStartOutput) {
-  const auto [a, b] = coflow::run(std::vector{1, 2},
-                                  bracketing(scopes) | ops::tee(ops::take(0) | sinks::to_vector(),
-                                                                ops::take(0) | sinks::to_vector()));
+  const auto [a, b] = coflow::run(
+      std::vector{1, 2}, bracketing(scopes) | sinks::tee(ops::take(0) | sinks::to_vector(),
+                                                         ops::take(0) | sinks::to_vector()));
   EXPECT_TRUE(a.empty());
   EXPECT_TRUE(b.empty());
 }

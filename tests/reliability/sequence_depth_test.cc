@@ -18,14 +18,14 @@
 #include <utility>
 #include <vector>
 
+#include "operators/sequence.hpp"
 #include "operators/to_vector.hpp"
 #include "pipeline/compose.hpp"
 #include "pipeline/coroutine.hpp"
-#include "pipeline/generator.hpp"
 #include "pipeline/pipeline.hpp"
+#include "pipeline/ranges/generator.hpp"
 #include "pipeline/receive.hpp"
 #include "pipeline/run.hpp"
-#include "pipeline/sequence.hpp"
 #include "tests/support/frame_counter.hpp"
 #include "tests/support/small_stack.hpp"
 

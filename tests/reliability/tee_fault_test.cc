@@ -19,7 +19,6 @@
 
 namespace {
 
-namespace ops = coflow::ops;
 namespace sinks = coflow::sinks;
 using coflow::reliability::never;
 using coflow::reliability::recorder;
@@ -51,11 +50,11 @@ TEST_F(TeeFault, TheBranchesBeforeTheOneThatThrewGotTheValueAndTheLaterOnesDidNo
     auto at = [k](std::size_t i) { return i == k ? 3 : never; };
     {
       auto p =
-          coflow::open<value>(ops::tee(recorder<value>(scopes, frames.enter(), seen[0], at(0)),
-                                       relay<value>(scopes, frames.enter(), at(1)) |
-                                           recorder<value>(scopes, frames.enter(), seen[1]),
-                                       recorder<value>(scopes, frames.enter(), seen[2], at(2)),
-                                       recorder<value>(scopes, frames.enter(), seen[3], at(3))));
+          coflow::open<value>(sinks::tee(recorder<value>(scopes, frames.enter(), seen[0], at(0)),
+                                         relay<value>(scopes, frames.enter(), at(1)) |
+                                             recorder<value>(scopes, frames.enter(), seen[1]),
+                                         recorder<value>(scopes, frames.enter(), seen[2], at(2)),
+                                         recorder<value>(scopes, frames.enter(), seen[3], at(3))));
       p.send(value(1));
       p.send(value(2));
       EXPECT_THROW(p.send(value(3)), stage_error) << "branch " << k;
@@ -73,11 +72,11 @@ TEST_F(TeeFault, ABranchThrowingWhileFinishingLeavesTheLaterBranchesUnfinished) 
   std::vector<int> first;
   std::vector<int> third;
   {
-    auto p = coflow::open<value>(
-        ops::tee(recorder<value>(scopes, frames.enter(), first),
-                 relay<value>(scopes, frames.enter(), never, /*flush=*/9, /*throw_at_close=*/true) |
-                     sinks::to_vector(),
-                 recorder<value>(scopes, frames.enter(), third)));
+    auto p = coflow::open<value>(sinks::tee(
+        recorder<value>(scopes, frames.enter(), first),
+        relay<value>(scopes, frames.enter(), never, /*flush=*/9, /*throw_at_close=*/true) |
+            sinks::to_vector(),
+        recorder<value>(scopes, frames.enter(), third)));
     p.send(value(1));
     EXPECT_THROW((void)p.close(), stage_error);
     EXPECT_TRUE(p.done());
@@ -93,8 +92,8 @@ TEST_F(TeeFault, RunThroughAFailingTeeDestroysEveryBranch) {
   std::vector<int> seen;
   EXPECT_THROW(
       (void)coflow::run(
-          source, ops::tee(sinks::to_vector(), recorder<value>(scopes, frames.enter(), seen, 4),
-                           relay<value>(scopes, frames.enter()) | sinks::to_vector())),
+          source, sinks::tee(sinks::to_vector(), recorder<value>(scopes, frames.enter(), seen, 4),
+                             relay<value>(scopes, frames.enter()) | sinks::to_vector())),
       stage_error);
   EXPECT_EQ(seen, (std::vector{0, 1, 2, 3}));
   EXPECT_EQ(frames.live(), 0);

@@ -2,7 +2,7 @@
 // expect-error: co_await is not supported in a coflow::generator body
 #include <coroutine>
 
-#include "pipeline/generator.hpp"
+#include "pipeline/ranges/generator.hpp"
 
 coflow::generator<int> waits_wrongly() {
   co_await std::suspend_always{};

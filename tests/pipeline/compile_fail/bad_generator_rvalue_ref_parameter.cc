@@ -2,7 +2,7 @@
 // expect-error: a coflow::generator function must take its parameters by value
 #include <string>
 
-#include "pipeline/generator.hpp"
+#include "pipeline/ranges/generator.hpp"
 
 coflow::generator<char> letters(std::string&& text) {
   for (char c : text) co_yield c;

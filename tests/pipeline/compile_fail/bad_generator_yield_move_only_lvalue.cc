@@ -2,7 +2,7 @@
 // expect-error: co_yield of an lvalue copies it, and this element type cannot be copied
 #include <memory>
 
-#include "pipeline/generator.hpp"
+#include "pipeline/ranges/generator.hpp"
 
 coflow::generator<std::unique_ptr<int>> boxes() {
   auto box = std::make_unique<int>(1);

@@ -3,7 +3,7 @@
 #include <memory>
 #include <string>
 
-#include "pipeline/generator.hpp"
+#include "pipeline/ranges/generator.hpp"
 
 coflow::generator<char> letters(std::string text) {
   for (char c : text) co_yield c;

@@ -1,0 +1,670 @@
+// Tests of stream_stats' library: parsing, the record stage, the statistics pipeline, the
+// report formats, the command line, and whole runs through main_entry on in-memory streams.
+// Expected values were computed by hand or with Python's statistics module.
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cmath>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "operators/for_each.hpp"
+#include "operators/to_vector.hpp"
+#include "pipeline/pipeline.hpp"
+#include "pipeline/ranges/generator.hpp"
+#include "pipeline/run.hpp"
+#include "tools/stream_stats/options.hpp"
+#include "tools/stream_stats/parse.hpp"
+#include "tools/stream_stats/records.hpp"
+#include "tools/stream_stats/report.hpp"
+#include "tools/stream_stats/sources.hpp"
+#include "tools/stream_stats/statistics.hpp"
+#include "tools/stream_stats/stream_stats.hpp"
+
+namespace stream_stats {
+namespace {
+
+// --- numbers -------------------------------------------------------------------------------
+
+TEST(ParseNumber, ReadsDecimalAndScientificNumbers) {
+  EXPECT_EQ(parse_number("42"), 42.0);
+  EXPECT_EQ(parse_number("-3.25"), -3.25);
+  EXPECT_EQ(parse_number("1e3"), 1000.0);
+  EXPECT_EQ(parse_number("2.5E-1"), 0.25);
+  EXPECT_EQ(parse_number(".5"), 0.5);
+}
+
+TEST(ParseNumber, AllowsBlanksAroundAndALeadingPlus) {
+  EXPECT_EQ(parse_number("  7.5\t"), 7.5);
+  EXPECT_EQ(parse_number("12\r"), 12.0);
+  EXPECT_EQ(parse_number("+8"), 8.0);
+}
+
+TEST(ParseNumber, RejectsTextThatIsNotOneWholeNumber) {
+  for (std::string_view text :
+       {"abc", "1,5", "1.2.3", "12abc", "0x10", "++1", "+-1", "+", "- 1", "1 2"}) {
+    EXPECT_EQ(parse_number(text), std::nullopt) << text;
+    EXPECT_EQ(check_number(text).problem, number_problem::not_a_number) << text;
+  }
+}
+
+TEST(ParseNumber, SaysWhyAFieldIsNoNumber) {
+  EXPECT_EQ(check_number("").problem, number_problem::empty);
+  EXPECT_EQ(check_number("   ").problem, number_problem::empty);
+  EXPECT_EQ(check_number("1e999").problem, number_problem::out_of_range);
+  EXPECT_EQ(check_number("nan").problem, number_problem::not_finite);
+  EXPECT_EQ(check_number("-inf").problem, number_problem::not_finite);
+  EXPECT_EQ(describe(number_problem::not_finite), "not a finite number");
+}
+
+// --- CSV -----------------------------------------------------------------------------------
+
+std::vector<std::string> values_of(std::string_view line) {
+  std::vector<csv_field> fields;
+  split_csv(line, fields);
+  std::vector<std::string> values;
+  for (const auto& field : fields) values.push_back(unquote(field));
+  return values;
+}
+
+TEST(SplitCsv, SplitsOnCommas) {
+  EXPECT_EQ(values_of("a,b,c"), (std::vector<std::string>{"a", "b", "c"}));
+  EXPECT_EQ(values_of("a,,c,"), (std::vector<std::string>{"a", "", "c", ""}));
+  EXPECT_EQ(values_of(""), (std::vector<std::string>{""}));
+}
+
+TEST(SplitCsv, KeepsCommasAndDoubledQuotesInsideQuotedFields) {
+  EXPECT_EQ(values_of(R"(north,"a, b",3)"), (std::vector<std::string>{"north", "a, b", "3"}));
+  EXPECT_EQ(values_of(R"("say ""hi""",2)"), (std::vector<std::string>{R"(say "hi")", "2"}));
+  EXPECT_EQ(values_of(R"( "x" , 1)"), (std::vector<std::string>{"x", "1"}));
+}
+
+TEST(SplitCsv, RunsAnUnterminatedQuoteToTheEndOfTheLine) {
+  EXPECT_EQ(values_of(R"(a,"b,c)"), (std::vector<std::string>{"a", "b,c"}));
+}
+
+TEST(SplitCsv, TrimsBlanksAroundUnquotedFields) {
+  EXPECT_EQ(values_of(" a , 2 "), (std::vector<std::string>{"a", "2"}));
+}
+
+// --- column specs --------------------------------------------------------------------------
+
+TEST(ParseColumnSpec, ReadsDigitsAsAOneBasedColumnNumber) {
+  EXPECT_EQ(parse_column_spec("1", "--column").column,
+            (std::variant<std::size_t, std::string>(0u)));
+  EXPECT_EQ(parse_column_spec("12", "--column").column,
+            (std::variant<std::size_t, std::string>(11u)));
+  EXPECT_FALSE(parse_column_spec("3", "--column").by_name());
+}
+
+TEST(ParseColumnSpec, ReadsAnythingElseAsAHeaderName) {
+  const column_spec spec = parse_column_spec("reading", "--column");
+  EXPECT_TRUE(spec.by_name());
+  EXPECT_EQ(std::get<std::string>(spec.column), "reading");
+  EXPECT_EQ(spec.describe(), "\"reading\"");
+}
+
+TEST(ParseColumnSpec, RejectsColumnZeroAndEmptySpecs) {
+  try {
+    (void)parse_column_spec("0", "--column");
+    FAIL() << "column 0 was accepted";
+  } catch (const usage_error& e) {
+    EXPECT_STREQ(e.what(), "--column: columns are numbered from 1, got 0");
+  }
+  EXPECT_THROW((void)parse_column_spec("", "--by"), usage_error);
+}
+
+// --- the record stage ----------------------------------------------------------------------
+
+std::vector<record> parse_all(std::vector<std::string> texts, reader_config config,
+                              header_info* header = nullptr) {
+  std::vector<input_line> lines;
+  for (std::size_t i = 0; i < texts.size(); ++i) lines.push_back({i + 1, texts[i]});
+  return coflow::run(lines, parse_records(std::move(config), header) | coflow::sinks::to_vector());
+}
+
+column_spec spec(std::string_view text) { return parse_column_spec(text, "--column"); }
+
+TEST(ParseRecords, ReadsOneNumberPerLine) {
+  const auto records = parse_all({"1.5", " 2 ", "x", ""}, {});
+  ASSERT_EQ(records.size(), 4u);
+  EXPECT_EQ(records[0], record(sample{1.5, ""}));
+  EXPECT_EQ(records[1], record(sample{2.0, ""}));
+  EXPECT_EQ(records[2], record(malformed{3, "not a number", "x"}));
+  EXPECT_EQ(records[3], record(malformed{4, "empty line", ""}));
+}
+
+TEST(ParseRecords, TakesTheHeaderFromTheFirstLineWhenAColumnIsNamed) {
+  header_info header;
+  const auto records = parse_all({"sensor,reading", "north,1", "south,x", "west"},
+                                 {spec("reading"), spec("sensor")}, &header);
+  ASSERT_EQ(records.size(), 3u);
+  EXPECT_EQ(records[0], record(sample{1.0, "north"}));
+  EXPECT_EQ(records[1], record(malformed{3, "reading is not a number", "south,x"}));
+  EXPECT_EQ(records[2], record(malformed{4, "no column 2 (the line has 1 field)", "west"}));
+  EXPECT_TRUE(header.has_header);
+  EXPECT_EQ(header.value_label, "reading");
+  EXPECT_EQ(header.key_label, "sensor");
+}
+
+TEST(ParseRecords, DetectsAHeaderWhenColumnsAreNumbered) {
+  header_info header;
+  const auto records = parse_all({"name,value", "a,1", "b,2"}, {spec("2"), spec("1")}, &header);
+  EXPECT_EQ(records, (std::vector<record>{sample{1.0, "a"}, sample{2.0, "b"}}));
+  EXPECT_TRUE(header.has_header);
+  EXPECT_EQ(header.key_label, "name");
+}
+
+TEST(ParseRecords, ReadsNumberedColumnsWithoutAHeader) {
+  header_info header;
+  const auto records = parse_all({"a,1", "b,2"}, {spec("2"), spec("1")}, &header);
+  EXPECT_EQ(records, (std::vector<record>{sample{1.0, "a"}, sample{2.0, "b"}}));
+  EXPECT_FALSE(header.has_header);
+  EXPECT_EQ(header.key_label, "column 1");
+}
+
+TEST(ParseRecords, ReportsAFirstLineThatIsNoHeaderBecauseTheNextLineIsBadToo) {
+  const auto records = parse_all({"a,x", "b,y", "c,3"}, {spec("2"), std::nullopt});
+  ASSERT_EQ(records.size(), 3u);
+  EXPECT_EQ(records[0], record(malformed{1, "column 2 is not a number", "a,x"}));
+  EXPECT_EQ(records[1], record(malformed{2, "column 2 is not a number", "b,y"}));
+  EXPECT_EQ(records[2], record(sample{3.0, ""}));
+}
+
+TEST(ParseRecords, ReportsALoneLineThatIsNoNumber) {
+  const auto records = parse_all({"value"}, {spec("1"), std::nullopt});
+  EXPECT_EQ(records, (std::vector<record>{malformed{1, "column 1 is not a number", "value"}}));
+}
+
+TEST(ParseRecords, OutputsNothingForAHeaderAlone) {
+  EXPECT_TRUE(parse_all({"sensor,reading"}, {spec("reading"), std::nullopt}).empty());
+  EXPECT_TRUE(parse_all({}, {spec("reading"), std::nullopt}).empty());
+}
+
+TEST(ParseRecords, FailsOnAColumnNameTheHeaderLacks) {
+  try {
+    (void)parse_all({"sensor,reading", "north,1"}, {spec("celsius"), std::nullopt});
+    FAIL() << "an unknown column was accepted";
+  } catch (const input_error& e) {
+    EXPECT_STREQ(e.what(),
+                 "--column \"celsius\": unknown column; the header has \"sensor\", \"reading\"");
+  }
+}
+
+TEST(ParseRecords, FailsOnAColumnNumberBeyondTheFirstLine) {
+  try {
+    (void)parse_all({"1,2", "3,4"}, {spec("3"), std::nullopt});
+    FAIL() << "a column beyond the first line was accepted";
+  } catch (const input_error& e) {
+    EXPECT_STREQ(e.what(), "--column 3: no such column, the first line has 2 fields");
+  }
+}
+
+TEST(ParseRecords, KeepsOnlyTheStartOfALongMalformedLine) {
+  const std::string long_line(1000, 'x');
+  const auto records = parse_all({long_line}, {});
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(std::get<malformed>(records[0]).text.size(), max_kept_text);
+}
+
+// --- the statistics pipeline ---------------------------------------------------------------
+
+const std::vector<double> one_to_ten = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+
+TEST(Statistics, ComputesEveryStatisticOfAStream) {
+  const summary s = to_summary(coflow::run(one_to_ten, statistics(0.5, keep_last)));
+  EXPECT_EQ(s.count, 10u);
+  EXPECT_EQ(s.mean, 5.5);
+  EXPECT_EQ(s.min, 1.0);
+  EXPECT_EQ(s.max, 10.0);
+  ASSERT_TRUE(s.stddev.has_value());
+  EXPECT_NEAR(*s.stddev, 3.0276503540974917, 1e-12);  // statistics.stdev(range(1, 11))
+  EXPECT_EQ(s.ewma, 9.001953125);                     // 1, 1.5, 2.25, ... each step halves the gap
+}
+
+TEST(Statistics, GivesNoValuesForAnEmptyStream) {
+  const summary s = to_summary(coflow::run(std::vector<double>{}, statistics(0.1, keep_last)));
+  EXPECT_EQ(s, summary{});
+  EXPECT_EQ(s.count, 0u);
+  EXPECT_FALSE(s.mean.has_value());
+}
+
+TEST(Statistics, NeedsTwoValuesForAStandardDeviation) {
+  const summary s = to_summary(coflow::run(std::vector{4.0}, statistics(0.1, keep_last)));
+  EXPECT_EQ(s.count, 1u);
+  EXPECT_EQ(s.mean, 4.0);
+  EXPECT_FALSE(s.stddev.has_value());
+}
+
+TEST(Statistics, StoresTheRunningValuesAsTheyChange) {
+  summary now;
+  std::vector<summary> seen;
+  auto p = coflow::open<double>(statistics(
+      0.5, store_into(&now), coflow::sinks::for_each([&](double) { seen.push_back(now); })));
+  p.send(2);
+  p.send(4);
+  p.send(6);
+  (void)p.close();
+  ASSERT_EQ(seen.size(), 3u);
+  EXPECT_EQ(seen[0], (summary{1, 2.0, 2.0, 2.0, std::nullopt, 2.0}));
+  EXPECT_EQ(seen[1], (summary{2, 3.0, 2.0, 4.0, std::sqrt(2.0), 3.0}));
+  EXPECT_EQ(seen[2], (summary{3, 4.0, 2.0, 6.0, 2.0, 4.5}));
+  EXPECT_EQ(now, seen[2]);
+}
+
+// --- formatting ----------------------------------------------------------------------------
+
+TEST(GroupDigits, PutsACommaBetweenThousands) {
+  EXPECT_EQ(group_digits(0), "0");
+  EXPECT_EQ(group_digits(999), "999");
+  EXPECT_EQ(group_digits(1000), "1,000");
+  EXPECT_EQ(group_digits(1234567), "1,234,567");
+}
+
+TEST(FormatValue, ShowsSixDigitsInTablesAndEveryDigitElsewhere) {
+  EXPECT_EQ(format_value(3.0276503540974917, output_format::table), "3.02765");
+  EXPECT_EQ(format_value(3.0276503540974917, output_format::csv), "3.0276503540974917");
+  EXPECT_EQ(format_value(3.0276503540974917, output_format::json), "3.0276503540974917");
+  EXPECT_EQ(format_value(10.0, output_format::json), "10");
+}
+
+TEST(FormatValue, ShowsAMissingValueWithoutNaN) {
+  EXPECT_EQ(format_value(std::nullopt, output_format::table), "-");
+  EXPECT_EQ(format_value(std::nullopt, output_format::csv), "");
+  EXPECT_EQ(format_value(std::nullopt, output_format::json), "null");
+  EXPECT_EQ(format_value(HUGE_VAL, output_format::json), "null");
+}
+
+TEST(CsvEscape, QuotesOnlyFieldsThatNeedIt) {
+  EXPECT_EQ(csv_escape("north"), "north");
+  EXPECT_EQ(csv_escape("a,b"), "\"a,b\"");
+  EXPECT_EQ(csv_escape("say \"hi\""), "\"say \"\"hi\"\"\"");
+}
+
+TEST(JsonString, EscapesQuotesBackslashesAndControlCharacters) {
+  EXPECT_EQ(json_string("a\"b\\c"), R"("a\"b\\c")");
+  EXPECT_EQ(json_string("tab\there\x01"), R"("tab\there\u0001")");
+}
+
+TEST(ShownText, CutsLongTextAndMarksTheCut) {
+  EXPECT_EQ(shown_text("abcdef", 3), "\"abc\"...");
+  EXPECT_EQ(shown_text("ab\ncd"), "\"ab\\ncd\"");
+}
+
+TEST(FormatRate, ScalesToThousandsAndMillions) {
+  EXPECT_EQ(format_rate(500, 1.0), "500 values/s");
+  EXPECT_EQ(format_rate(48'200, 1.0), "48.2 k values/s");
+  EXPECT_EQ(format_rate(4'860'000, 2.0), "2.43 M values/s");
+  EXPECT_EQ(format_rate(10, 0.0), "- values/s");
+}
+
+TEST(FormatMalformed, ListsTheFirstLinesAndCountsThemAll) {
+  report r;
+  r.malformed_count = 7;
+  r.first_malformed = {malformed{2, "not a number", "abc"}, malformed{9, "empty line", ""}};
+  EXPECT_EQ(format_malformed(r, "prog"),
+            "prog: line 2: not a number: \"abc\"\n"
+            "prog: line 9: empty line\n"
+            "prog: 7 malformed lines skipped (the first 2 shown)\n");
+  r.malformed_count = 2;
+  EXPECT_EQ(format_malformed(r, "prog"),
+            "prog: line 2: not a number: \"abc\"\n"
+            "prog: line 9: empty line\n"
+            "prog: 2 malformed lines skipped\n");
+  EXPECT_EQ(format_malformed(report{}, "prog"), "");
+}
+
+report keyed_report() {
+  report r;
+  r.total = summary{5, 7.8, 1.0, 20.0, 7.5960516059331775, 8.5625};
+  r.grouped = true;
+  r.key_label = "sensor";
+  r.groups = {{"east", summary{1, 5.0, 5.0, 5.0, std::nullopt, 5.0}},
+              {"north", summary{2, 2.0, 1.0, 3.0, 1.4142135623730951, 2.0}},
+              {"south", summary{2, 15.0, 10.0, 20.0, 7.0710678118654755, 15.0}}};
+  r.malformed_count = 1;
+  r.first_malformed = {malformed{4, "reading is empty", "west,"}};
+  return r;
+}
+
+std::string written(output_format format, const report& r,
+                    const std::vector<summary>& running = {}) {
+  std::ostringstream out;
+  report_writer writer(format, 0.5, out);
+  for (const auto& now : running) writer.running(now);
+  writer.finish(r);
+  return out.str();
+}
+
+TEST(ReportWriter, WritesAnAlignedTable) {
+  EXPECT_EQ(written(output_format::table, keyed_report()),
+            "count            5\n"
+            "mean           7.8\n"
+            "min              1\n"
+            "max             20\n"
+            "stddev     7.59605\n"
+            "ewma(0.5)   8.5625\n"
+            "malformed        1\n"
+            "\n"
+            "sensor  count  mean  min  max   stddev  ewma(0.5)\n"
+            "east        1     5    5    5        -          5\n"
+            "north       2     2    1    3  1.41421          2\n"
+            "south       2    15   10   20  7.07107         15\n");
+}
+
+TEST(ReportWriter, WritesRunningRowsBeforeTheTable) {
+  report r;
+  r.total = summary{2, 1.5, 1.0, 2.0, 0.7071067811865476, 1.5};
+  EXPECT_EQ(written(output_format::table, r, {summary{1, 1.0, 1.0, 1.0, std::nullopt, 1.0}}),
+            "       count        mean         min         max      stddev   ewma(0.5)\n"
+            "           1           1           1           1           -           1\n"
+            "\n"
+            "count             2\n"
+            "mean            1.5\n"
+            "min               1\n"
+            "max               2\n"
+            "stddev     0.707107\n"
+            "ewma(0.5)       1.5\n"
+            "malformed         0\n");
+}
+
+TEST(ReportWriter, WritesCsvRowsOfOneSchema) {
+  EXPECT_EQ(written(output_format::csv, keyed_report(), {summary{1, 1.0, 1.0, 1.0, {}, 1.0}}),
+            "kind,key,count,mean,min,max,stddev,ewma\n"
+            "running,,1,1,1,1,,1\n"
+            "group,east,1,5,5,5,,5\n"
+            "group,north,2,2,1,3,1.4142135623730951,2\n"
+            "group,south,2,15,10,20,7.0710678118654755,15\n"
+            "total,,5,7.8,1,20,7.5960516059331775,8.5625\n");
+}
+
+TEST(ReportWriter, WritesOneJsonDocument) {
+  EXPECT_EQ(
+      written(output_format::json, keyed_report(), {summary{1, 1.0, 1.0, 1.0, {}, 1.0}}),
+      "{\n"
+      "  \"count\": 5,\n"
+      "  \"mean\": 7.8,\n"
+      "  \"min\": 1,\n"
+      "  \"max\": 20,\n"
+      "  \"stddev\": 7.5960516059331775,\n"
+      "  \"ewma\": 8.5625,\n"
+      "  \"alpha\": 0.5,\n"
+      "  \"malformed\": {\"count\": 1, \"first\": [{\"line\": 4, \"reason\": \"reading is "
+      "empty\", \"text\": \"west,\"}]},\n"
+      "  \"by\": \"sensor\",\n"
+      "  \"groups\": {\n"
+      "    \"east\": {\"count\": 1, \"mean\": 5, \"min\": 5, \"max\": 5, \"stddev\": null, "
+      "\"ewma\": 5},\n"
+      "    \"north\": {\"count\": 2, \"mean\": 2, \"min\": 1, \"max\": 3, \"stddev\": "
+      "1.4142135623730951, \"ewma\": 2},\n"
+      "    \"south\": {\"count\": 2, \"mean\": 15, \"min\": 10, \"max\": 20, \"stddev\": "
+      "7.0710678118654755, \"ewma\": 15}\n"
+      "  },\n"
+      "  \"running\": [\n"
+      "    {\"count\": 1, \"mean\": 1, \"min\": 1, \"max\": 1, \"stddev\": null, \"ewma\": 1}\n"
+      "  ]\n"
+      "}\n");
+}
+
+TEST(ReportWriter, WritesAnEmptyReportWithoutNaN) {
+  const std::string json = written(output_format::json, report{});
+  EXPECT_NE(json.find("\"mean\": null"), std::string::npos);
+  EXPECT_EQ(json.find("nan"), std::string::npos);
+  EXPECT_EQ(written(output_format::csv, report{}),
+            "kind,key,count,mean,min,max,stddev,ewma\n"
+            "total,,0,,,,,\n");
+}
+
+TEST(Progress, StaysSilentWhenDisabled) {
+  std::ostringstream err;
+  progress ticks(err, false);
+  ticks.update(1 << 20);
+  ticks.clear();
+  EXPECT_EQ(err.str(), "");
+}
+
+// --- the command line ----------------------------------------------------------------------
+
+command_line parse(std::vector<const char*> args) {
+  args.insert(args.begin(), "stream_stats");
+  return parse_command_line(args);
+}
+
+std::string usage_message(std::vector<const char*> args) {
+  try {
+    (void)parse(std::move(args));
+  } catch (const usage_error& e) {
+    return e.what();
+  }
+  return "(accepted)";
+}
+
+TEST(CommandLine, DefaultsToTheBuiltInStreamAsATable) {
+  const options o = *parse({}).run;
+  EXPECT_FALSE(o.input.has_value());
+  EXPECT_FALSE(o.column.has_value());
+  EXPECT_EQ(o.format, output_format::table);
+  EXPECT_EQ(o.alpha, 0.1);
+  EXPECT_EQ(o.every, 0u);
+  EXPECT_EQ(o.seed, default_seed);
+  EXPECT_EQ(o.readings, default_readings);
+  EXPECT_FALSE(o.quiet);
+}
+
+TEST(CommandLine, ReadsEveryOption) {
+  const options o = *parse({"data.csv", "--column", "2", "--by", "sensor", "--every", "100",
+                            "--format", "json", "--alpha", "0.25", "--quiet"})
+                         .run;
+  EXPECT_EQ(o.input, "data.csv");
+  EXPECT_EQ(o.column, spec("2"));
+  EXPECT_EQ(o.by, spec("sensor"));
+  EXPECT_EQ(o.every, 100u);
+  EXPECT_EQ(o.format, output_format::json);
+  EXPECT_EQ(o.alpha, 0.25);
+  EXPECT_TRUE(o.quiet);
+  const options built_in = *parse({"--seed", "7", "--readings", "10", "-f", "csv"}).run;
+  EXPECT_EQ(built_in.seed, 7u);
+  EXPECT_EQ(built_in.readings, 10u);
+  EXPECT_EQ(built_in.format, output_format::csv);
+}
+
+TEST(CommandLine, TakesADashForStdin) { EXPECT_EQ(parse({"-"}).run->input, "-"); }
+
+TEST(CommandLine, ReturnsTheHelpText) {
+  const command_line cl = parse({"--help"});
+  EXPECT_FALSE(cl.run.has_value());
+  EXPECT_NE(cl.help.find("--column"), std::string::npos);
+  EXPECT_NE(cl.help.find("--every"), std::string::npos);
+}
+
+TEST(CommandLine, RejectsBadValuesWithAMessageNamingTheOption) {
+  EXPECT_EQ(usage_message({"--every", "0"}),
+            "--every: expected a whole number of at least 1, got \"0\"");
+  EXPECT_EQ(usage_message({"--every", "ten"}),
+            "--every: expected a whole number of at least 1, got \"ten\"");
+  EXPECT_EQ(usage_message({"--alpha", "2"}),
+            "--alpha: expected a number greater than 0 and at most 1, got \"2\"");
+  EXPECT_EQ(usage_message({"--alpha", "0"}),
+            "--alpha: expected a number greater than 0 and at most 1, got \"0\"");
+  EXPECT_EQ(usage_message({"--format", "xml"}),
+            "--format: expected table, csv or json, got \"xml\"");
+  EXPECT_EQ(usage_message({"--column", "0"}), "--column: columns are numbered from 1, got 0");
+  EXPECT_EQ(usage_message({"--seed", "-3"}), "--seed: expected a whole number, got \"-3\"");
+  EXPECT_EQ(usage_message({"data.csv", "--by", "sensor"}),
+            "--by needs --column: say which CSV column holds the values");
+}
+
+TEST(CommandLine, RejectsUnknownOptions) {
+  const std::string message = usage_message({"--bogus"});
+  EXPECT_NE(message.find("--bogus"), std::string::npos) << message;
+  EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+}
+
+// --- sources -------------------------------------------------------------------------------
+
+std::vector<std::string> texts_of(coflow::generator<input_line> lines) {
+  std::vector<std::string> texts;
+  std::uint64_t expected_number = 1;
+  for (const input_line& line : lines) {
+    EXPECT_EQ(line.number, expected_number++);
+    texts.emplace_back(line.text);
+  }
+  return texts;
+}
+
+TEST(ReadLines, YieldsNumberedLinesWithoutLineEnds) {
+  std::istringstream in("1\r\n2\n\nlast");
+  EXPECT_EQ(texts_of(read_lines(in, "test")), (std::vector<std::string>{"1", "2", "", "last"}));
+}
+
+TEST(SensorLines, StartsWithAHeaderAndYieldsTheReadingsAsked) {
+  const auto texts = texts_of(sensor_lines(1, 1000));
+  ASSERT_GE(texts.size(), 1001u);
+  EXPECT_EQ(texts[0], "sensor,reading");
+  EXPECT_EQ(texts[1].substr(0, 6), "north,");
+  EXPECT_EQ(texts[2].substr(0, 6), "south,");
+  std::size_t readings = 0;
+  for (std::size_t i = 1; i < texts.size(); ++i) {
+    std::vector<csv_field> fields;
+    split_csv(texts[i], fields);
+    if (fields.size() == 2 && parse_number(fields[1].text)) ++readings;
+  }
+  EXPECT_EQ(readings, 1000u);
+}
+
+TEST(SensorLines, RepeatsForTheSameSeedOnly) {
+  EXPECT_EQ(texts_of(sensor_lines(5, 200)), texts_of(sensor_lines(5, 200)));
+  EXPECT_NE(texts_of(sensor_lines(5, 200)), texts_of(sensor_lines(6, 200)));
+}
+
+TEST(SensorLines, IncludesAFewMalformedLinesOfDifferentKinds) {
+  std::vector<std::string> bad;
+  for (const auto& text : texts_of(sensor_lines(default_seed, 250'000))) {
+    std::vector<csv_field> fields;
+    split_csv(text, fields);
+    if (fields.size() != 2 || !parse_number(fields[1].text)) bad.push_back(text);
+  }
+  // The header, then about seven malformed lines per million readings, each unlike the last.
+  ASSERT_GE(bad.size(), 3u);
+  EXPECT_LT(bad.size(), 20u);
+  EXPECT_EQ(bad[0], "sensor,reading");
+  EXPECT_NE(bad[1], bad[2]);
+}
+
+// --- whole runs ----------------------------------------------------------------------------
+
+struct outcome {
+  int status;
+  std::string out;
+  std::string err;
+};
+
+outcome run_tool(std::vector<const char*> args, const std::string& input = "") {
+  args.insert(args.begin(), "stream_stats");
+  std::istringstream in(input);
+  std::ostringstream out;
+  std::ostringstream err;
+  const int status = main_entry(args, in, out, err, false);
+  return {status, out.str(), err.str()};
+}
+
+TEST(MainEntry, ComputesTheStatisticsOfStdin) {
+  const outcome o = run_tool({"-", "--quiet", "--format", "csv", "--alpha", "0.5"},
+                             "1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n");
+  EXPECT_EQ(o.status, 0);
+  EXPECT_EQ(o.out,
+            "kind,key,count,mean,min,max,stddev,ewma\n"
+            "total,,10,5.5,1,10,3.0276503540974917,9.001953125\n");
+  EXPECT_EQ(o.err, "");
+}
+
+TEST(MainEntry, ReportsMalformedLinesAndGoesOn) {
+  const outcome o = run_tool({"-", "-q", "-f", "csv"}, "1\nabc\n\n3\n");
+  EXPECT_EQ(o.status, 0);
+  EXPECT_EQ(o.out,
+            "kind,key,count,mean,min,max,stddev,ewma\n"
+            "total,,2,2,1,3,1.4142135623730951,1.2000000000000002\n");
+  EXPECT_EQ(o.err,
+            "stream_stats: line 2: not a number: \"abc\"\n"
+            "stream_stats: line 3: empty line\n"
+            "stream_stats: 2 malformed lines skipped\n");
+}
+
+TEST(MainEntry, PrintsRunningRowsEveryNValues) {
+  const outcome o =
+      run_tool({"-", "-q", "-f", "csv", "--every", "2", "--alpha", "0.5"}, "2\n4\n6\n8\n9\n");
+  EXPECT_EQ(o.out,
+            "kind,key,count,mean,min,max,stddev,ewma\n"
+            "running,,2,3,2,4,1.4142135623730951,3\n"
+            "running,,4,5,2,8,2.581988897471611,6.25\n"
+            "total,,5,5.8,2,9,2.8635642126552705,7.625\n");
+}
+
+TEST(MainEntry, GroupsByAKeyColumn) {
+  const outcome o = run_tool({"-", "-q", "-f", "csv", "-c", "reading", "--by", "sensor"},
+                             "sensor,reading\nnorth,1\nsouth,10\nnorth,3\nsouth,20\n");
+  EXPECT_EQ(o.status, 0);
+  EXPECT_EQ(o.out,
+            "kind,key,count,mean,min,max,stddev,ewma\n"
+            "group,north,2,2,1,3,1.4142135623730951,1.2000000000000002\n"
+            "group,south,2,15,10,20,7.0710678118654755,11\n"
+            "total,,4,8.5,1,20,8.582928793055823,3.809\n");
+}
+
+TEST(MainEntry, NamesTheKeyColumnOfAnEmptyInputAsTheUserDid) {
+  const outcome o = run_tool({"-", "-q", "-c", "2", "--by", "1"}, "");
+  EXPECT_EQ(o.status, 0);
+  EXPECT_NE(o.out.find("\ncolumn 1  count  mean  min  max  stddev  ewma(0.1)\n"), std::string::npos)
+      << o.out;
+}
+
+TEST(MainEntry, RunsTheBuiltInStreamReproducibly) {
+  const outcome first = run_tool({"--readings", "500", "--seed", "3", "-q", "-f", "json"});
+  const outcome again = run_tool({"--readings", "500", "--seed", "3", "-q", "-f", "json"});
+  EXPECT_EQ(first.status, 0);
+  EXPECT_EQ(first.out, again.out);
+  EXPECT_NE(first.out.find("\"count\": 500,"), std::string::npos) << first.out;
+}
+
+TEST(MainEntry, AnnouncesTheBuiltInStreamAndTheThroughputUnlessQuiet) {
+  const outcome o = run_tool({"--readings", "10"});
+  EXPECT_EQ(o.status, 0);
+  EXPECT_NE(o.err.find("built-in stream of 10 generated sensor readings"), std::string::npos);
+  EXPECT_NE(o.err.find("stream_stats: 10 values in "), std::string::npos) << o.err;
+}
+
+TEST(MainEntry, FailsWithStatusOneOnAMissingFile) {
+  const outcome o = run_tool({"/nonexistent/readings.txt"});
+  EXPECT_EQ(o.status, 1);
+  EXPECT_EQ(o.err, "stream_stats: error: /nonexistent/readings.txt: No such file or directory\n");
+  EXPECT_EQ(o.out, "");
+}
+
+TEST(MainEntry, FailsWithStatusOneOnAnUnknownColumn) {
+  const outcome o = run_tool({"-", "-q", "-c", "celsius"}, "sensor,reading\nnorth,1\n");
+  EXPECT_EQ(o.status, 1);
+  EXPECT_EQ(o.err,
+            "stream_stats: error: --column \"celsius\": unknown column; the header has "
+            "\"sensor\", \"reading\"\n");
+}
+
+TEST(MainEntry, FailsWithStatusTwoOnABadOption) {
+  const outcome o = run_tool({"--every", "0"});
+  EXPECT_EQ(o.status, 2);
+  EXPECT_EQ(o.err,
+            "stream_stats: error: --every: expected a whole number of at least 1, got \"0\"\n");
+  EXPECT_EQ(o.out, "");
+}
+
+TEST(MainEntry, PrintsHelpOnStdout) {
+  const outcome o = run_tool({"--help"});
+  EXPECT_EQ(o.status, 0);
+  EXPECT_NE(o.out.find("Usage"), std::string::npos);
+  EXPECT_EQ(o.err, "");
+}
+
+}  // namespace
+}  // namespace stream_stats

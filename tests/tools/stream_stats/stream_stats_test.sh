@@ -1,0 +1,336 @@
+#!/usr/bin/env bash
+# End-to-end tests of the stream_stats tool: runs the built binary on the small files in
+# stream_stats_data/ and checks its exit status, stdout and stderr. The expected outputs were
+# written by hand; the numbers come from Python's statistics module (mean of 1..10 is 5.5, its
+# sample standard deviation 3.0276503540974917, ...).
+#
+# Outside Bazel: tests/tools/stream_stats/stream_stats_test.sh path/to/stream_stats
+set -uo pipefail
+
+if [[ -n "${TEST_SRCDIR:-}" ]]; then
+  root="${TEST_SRCDIR}/${TEST_WORKSPACE:-coflow}"
+else
+  root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)"
+fi
+program="${1:-${root}/tools/stream_stats/stream_stats}"
+data="${root}/tests/tools/stream_stats/stream_stats_data"
+
+passed=0
+failed=0
+scratch="$(mktemp -d)"
+trap 'rm -rf "${scratch}"' EXIT
+
+# expect NAME STATUS STDOUT STDERR [ARGS...]
+# Runs the program with ARGS (stdin from $stdin, /dev/null by default) and compares. STDOUT and
+# STDERR are the exact text without its last newline; "*" skips the comparison.
+expect() {
+  local name="$1" want_status="$2" want_out="$3" want_err="$4"
+  shift 4
+  "${program}" "$@" <"${stdin:-/dev/null}" >"${scratch}/out" 2>"${scratch}/err"
+  local status=$?
+  local ok=1
+  if ((status != want_status)); then
+    echo "FAIL ${name}: exit status ${status}, expected ${want_status}" >&2
+    ok=0
+  fi
+  if [[ "${want_out}" != "*" ]]; then
+    if [[ -z "${want_out}" ]]; then : >"${scratch}/want_out"; else
+      printf '%s\n' "${want_out}" >"${scratch}/want_out"
+    fi
+    if ! diff -u "${scratch}/want_out" "${scratch}/out" >&2; then
+      echo "FAIL ${name}: stdout differs (diff above: expected, then actual)" >&2
+      ok=0
+    fi
+  fi
+  if [[ "${want_err}" != "*" ]]; then
+    if [[ -z "${want_err}" ]]; then : >"${scratch}/want_err"; else
+      printf '%s\n' "${want_err}" >"${scratch}/want_err"
+    fi
+    if ! diff -u "${scratch}/want_err" "${scratch}/err" >&2; then
+      echo "FAIL ${name}: stderr differs (diff above: expected, then actual)" >&2
+      ok=0
+    fi
+  fi
+  if ((ok)); then
+    echo "ok   ${name}"
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+  fi
+}
+
+# check NAME CONDITION-COMMAND...: a test that is not a plain comparison.
+check() {
+  local name="$1"
+  shift
+  if "$@"; then
+    echo "ok   ${name}"
+    passed=$((passed + 1))
+  else
+    echo "FAIL ${name}" >&2
+    failed=$((failed + 1))
+  fi
+}
+
+if [[ ! -x "${program}" ]]; then
+  echo "FAIL: ${program} is missing" >&2
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+
+csv_header="kind,key,count,mean,min,max,stddev,ewma"
+
+# --- one number per line ------------------------------------------------------------------
+
+expect "plain file, table" 0 "\
+count           10
+mean           5.5
+min              1
+max             10
+stddev     3.02765
+ewma(0.1)  4.48678
+malformed        0" "" \
+  "${data}/one_to_ten.txt" --quiet
+
+expect "plain file, csv" 0 "\
+${csv_header}
+total,,10,5.5,1,10,3.0276503540974917,9.001953125" "" \
+  "${data}/one_to_ten.txt" --quiet --format csv --alpha 0.5
+
+expect "plain file, json" 0 '{
+  "count": 10,
+  "mean": 5.5,
+  "min": 1,
+  "max": 10,
+  "stddev": 3.0276503540974917,
+  "ewma": 9.001953125,
+  "alpha": 0.5,
+  "malformed": {"count": 0, "first": []}
+}' "" \
+  "${data}/one_to_ten.txt" -q -f json -a 0.5
+
+stdin="${data}/one_to_ten.txt" expect "stdin" 0 "\
+${csv_header}
+total,,10,5.5,1,10,3.0276503540974917,9.001953125" "" \
+  - -q -f csv -a 0.5
+
+# --- CSV ----------------------------------------------------------------------------------
+
+csv_one_to_four="\
+${csv_header}
+total,,4,2.5,1,4,1.2909944487358056,3.125"
+
+expect "csv, column by name" 0 "${csv_one_to_four}" "" \
+  "${data}/header.csv" -q -f csv -a 0.5 --column value
+expect "csv, column by number, header detected" 0 "${csv_one_to_four}" "" \
+  "${data}/header.csv" -q -f csv -a 0.5 --column 2
+expect "csv without header, column by number" 0 "${csv_one_to_four}" "" \
+  "${data}/no_header.csv" -q -f csv -a 0.5 -c 2
+
+# --- per key -------------------------------------------------------------------------------
+
+keyed_table="\
+count            5
+mean           7.8
+min              1
+max             20
+stddev     7.59605
+ewma(0.5)   8.5625
+malformed        0
+
+sensor  count  mean  min  max   stddev  ewma(0.5)
+east        1     5    5    5        -          5
+north       2     2    1    3  1.41421          2
+south       2    15   10   20  7.07107         15"
+
+expect "--by, table" 0 "${keyed_table}" "" \
+  "${data}/keyed.csv" -q -a 0.5 --column reading --by sensor
+expect "--by with column numbers takes the labels from the header" 0 "${keyed_table}" "" \
+  "${data}/keyed.csv" -q -a 0.5 --column 2 --by 1
+
+expect "--by, csv" 0 "\
+${csv_header}
+group,east,1,5,5,5,,5
+group,north,2,2,1,3,1.4142135623730951,2
+group,south,2,15,10,20,7.0710678118654755,15
+total,,5,7.8,1,20,7.5960516059331775,8.5625" "" \
+  "${data}/keyed.csv" -q -a 0.5 -c reading -b sensor -f csv
+
+expect "--by, json" 0 '{
+  "count": 5,
+  "mean": 7.8,
+  "min": 1,
+  "max": 20,
+  "stddev": 7.5960516059331775,
+  "ewma": 8.5625,
+  "alpha": 0.5,
+  "malformed": {"count": 0, "first": []},
+  "by": "sensor",
+  "groups": {
+    "east": {"count": 1, "mean": 5, "min": 5, "max": 5, "stddev": null, "ewma": 5},
+    "north": {"count": 2, "mean": 2, "min": 1, "max": 3, "stddev": 1.4142135623730951, "ewma": 2},
+    "south": {"count": 2, "mean": 15, "min": 10, "max": 20, "stddev": 7.0710678118654755, "ewma": 15}
+  }
+}' "" \
+  "${data}/keyed.csv" -q -a 0.5 -c reading -b sensor -f json
+
+expect "--by, quoted keys holding commas" 0 "\
+${csv_header}
+group,Bergen,1,2,2,2,,2
+group,\"Oslo, north\",2,2,1,3,1.4142135623730951,2
+total,,3,2,1,3,1,2" "" \
+  "${data}/quoted_keys.csv" -q -a 0.5 -c reading -b site -f csv
+
+# --- running values -----------------------------------------------------------------------
+
+expect "--every, csv" 0 "\
+${csv_header}
+running,,5,3,1,5,1.5811388300841898,4.0625
+running,,10,5.5,1,10,3.0276503540974917,9.001953125
+total,,10,5.5,1,10,3.0276503540974917,9.001953125" "" \
+  "${data}/one_to_ten.txt" -q -a 0.5 -f csv --every 5
+
+expect "--every, table" 0 "\
+       count        mean         min         max      stddev   ewma(0.5)
+           4         2.5           1           4     1.29099       3.125
+           8         4.5           1           8     2.44949     7.00781
+
+count           10
+mean           5.5
+min              1
+max             10
+stddev     3.02765
+ewma(0.5)  9.00195
+malformed        0" "" \
+  "${data}/one_to_ten.txt" -q -a 0.5 --every 4
+
+# --- bad input ----------------------------------------------------------------------------
+
+expect "malformed lines are counted and the first five shown" 0 "\
+${csv_header}
+total,,5,3,1,5,1.5811388300841898,4.0625" "\
+stream_stats: line 2: not a number: \"abc\"
+stream_stats: line 4: empty line
+stream_stats: line 6: not a number: \"1,5\"
+stream_stats: line 7: not a finite number: \"nan\"
+stream_stats: line 9: out of range: \"1e999\"
+stream_stats: 7 malformed lines skipped (the first 5 shown)" \
+  "${data}/malformed.txt" -q -a 0.5 -f csv
+
+expect "malformed lines in the table" 0 "\
+count            5
+mean             3
+min              1
+max              5
+stddev     1.58114
+ewma(0.1)   1.9049
+malformed        7" "*" \
+  "${data}/malformed.txt" -q
+
+expect "empty file, table" 0 "\
+count      0
+mean       -
+min        -
+max        -
+stddev     -
+ewma(0.1)  -
+malformed  0" "" \
+  "${data}/empty.txt" -q
+expect "empty file, csv" 0 "\
+${csv_header}
+total,,0,,,,," "" \
+  "${data}/empty.txt" -q -f csv
+expect "empty file, json" 0 '{
+  "count": 0,
+  "mean": null,
+  "min": null,
+  "max": null,
+  "stddev": null,
+  "ewma": null,
+  "alpha": 0.1,
+  "malformed": {"count": 0, "first": []}
+}' "" \
+  "${data}/empty.txt" -q -f json
+
+# --- errors -------------------------------------------------------------------------------
+
+expect "missing file" 1 "" \
+  "stream_stats: error: ${data}/no_such_file.txt: No such file or directory" \
+  "${data}/no_such_file.txt"
+expect "directory as input" 1 "" "stream_stats: error: ${data}: is a directory" "${data}"
+expect "unknown column" 1 "" \
+  "stream_stats: error: --column \"celsius\": unknown column; the header has \"name\", \"value\"" \
+  "${data}/header.csv" --column celsius
+expect "unknown --by column" 1 "" \
+  "stream_stats: error: --by \"site\": unknown column; the header has \"sensor\", \"reading\"" \
+  "${data}/keyed.csv" --column reading --by site
+expect "column number beyond the fields" 1 "" \
+  "stream_stats: error: --column 5: no such column, the first line has 2 fields" \
+  "${data}/no_header.csv" --column 5
+expect "bad --every" 2 "" \
+  "stream_stats: error: --every: expected a whole number of at least 1, got \"0\"" \
+  "${data}/one_to_ten.txt" --every 0
+expect "bad --alpha" 2 "" \
+  "stream_stats: error: --alpha: expected a number greater than 0 and at most 1, got \"1.5\"" \
+  "${data}/one_to_ten.txt" --alpha 1.5
+expect "bad --format" 2 "" \
+  "stream_stats: error: --format: expected table, csv or json, got \"xml\"" \
+  "${data}/one_to_ten.txt" --format xml
+expect "bad --column" 2 "" \
+  "stream_stats: error: --column: columns are numbered from 1, got 0" \
+  "${data}/header.csv" --column 0
+expect "--by without --column" 2 "" \
+  "stream_stats: error: --by needs --column: say which CSV column holds the values" \
+  "${data}/keyed.csv" --by sensor
+expect "unknown option" 2 "" "*" "${data}/one_to_ten.txt" --bogus
+check "unknown option is one line on stderr naming it" \
+  bash -c '[[ $(wc -l <"$1") == 1 ]] && grep -q -- "--bogus" "$1"' _ "${scratch}/err"
+
+# --- the built-in stream ------------------------------------------------------------------
+
+expect "built-in stream" 0 "*" "*" --readings 200000 -q -f csv
+cp "${scratch}/out" "${scratch}/first"
+check "built-in stream counts its readings" grep -q '^total,,200000,' "${scratch}/first"
+expect "built-in stream again, same seed" 0 "*" "*" --readings 200000 -q -f csv
+check "built-in stream is the same for the same seed" cmp -s "${scratch}/first" "${scratch}/out"
+expect "built-in stream, another seed" 0 "*" "*" --readings 200000 -q -f csv --seed 99
+check "built-in stream differs for another seed" \
+  bash -c '! cmp -s "$1" "$2"' _ "${scratch}/first" "${scratch}/out"
+expect "built-in stream per sensor" 0 "*" "*" --readings 2000 -q --by sensor
+check "built-in stream has four sensors" \
+  bash -c '[[ $(grep -cE "^(north|south|east|west) " "$1") == 4 ]]' _ "${scratch}/out"
+expect "built-in stream announces itself and its throughput" 0 "*" "*" --readings 1000
+check "announcement and throughput on stderr" \
+  bash -c 'grep -q "built-in stream of 1,000 generated sensor readings" "$1" &&
+           grep -qE "^stream_stats: 1,000 values in [0-9.]+ s \(.* values/s\)$" "$1" &&
+           ! grep -q $'"'"'\r'"'"' "$1"' _ "${scratch}/err"
+
+# --- --profile ---------------------------------------------------------------------------
+
+expect "--profile leaves stdout as it was" 0 "*" "*" "${data}/malformed.txt"
+cp "${scratch}/out" "${scratch}/plain"
+expect "--profile" 0 "*" "*" "${data}/malformed.txt" --profile
+check "--profile leaves stdout unchanged" cmp -s "${scratch}/plain" "${scratch}/out"
+# Times differ from run to run: only the names and counts are compared.
+sed -nE 's/^  ([a-z/+ ]*[a-z]) +([0-9,]+) +([0-9,]+) +[0-9.]+ ms$/\1 \2 \3/p' "${scratch}/err" \
+  >"${scratch}/profile"
+printf '%s\n' "parse 12 12" "partition 12 0" "malformed/unwrap 7 7" "malformed/collect 7 0" \
+  "samples/value 5 5" "samples/statistics 5 0" >"${scratch}/want_profile"
+check "--profile counts the values into and out of every stage" \
+  diff -u "${scratch}/want_profile" "${scratch}/profile"
+check "--profile comes after the throughput line, on stderr" \
+  bash -c 'profile=$(grep -n "^stream_stats: profile per pipeline stage" "$1" | cut -d: -f1) &&
+           throughput=$(grep -n "^stream_stats: 5 values in" "$1" | cut -d: -f1) &&
+           ((profile > throughput))' _ "${scratch}/err"
+expect "--profile with --by" 0 "*" "*" "${data}/keyed.csv" --column reading --by sensor --profile -q
+check "--profile with --by names the per-key branch" \
+  grep -qE "^  samples/overall\+by key +[0-9,]+ +0 +[0-9.]+ ms$" "${scratch}/err"
+
+expect "help" 0 "*" "" --help
+check "help shows usage and options" \
+  bash -c 'grep -q "^Usage:" "$1" && grep -q -- "--column" "$1" && grep -q -- "--every" "$1"' \
+  _ "${scratch}/out"
+check "help shows --profile" grep -q -- "--profile" "${scratch}/out"
+
+echo "${passed} passed, ${failed} failed"
+((failed == 0))

@@ -1,0 +1,24 @@
+// tools/stream_stats/main.cc
+//
+// stream_stats: reads a stream of numbers (a file, stdin, or a built-in stream of generated
+// sensor readings) and prints their count, mean, min, max, standard deviation and EWMA, per
+// key with --by, running with --every, as a table, CSV or JSON. Run `stream_stats --help`.
+//
+//   ./bazelw run //tools/stream_stats:stream_stats
+//   ./bazelw run //tools/stream_stats:stream_stats -- --by sensor --every 250000
+//   seq 1 10 | bazel-bin/tools/stream_stats/stream_stats -
+//
+// The work is in tools/stream_stats/: this file only connects it to the process.
+#include <unistd.h>
+
+#include <iostream>
+#include <span>
+
+#include "tools/stream_stats/stream_stats.hpp"
+
+int main(int argc, char** argv) {
+  std::ios::sync_with_stdio(false);  // stdin is read line by line: keep it buffered
+  return stream_stats::main_entry(
+      std::span<const char* const>(argv, static_cast<std::size_t>(argc)), std::cin, std::cout,
+      std::cerr, isatty(STDERR_FILENO) != 0);
+}

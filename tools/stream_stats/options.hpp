@@ -1,0 +1,64 @@
+// tools/stream_stats/options.hpp
+//
+// stream_stats' command line, read with CLI11.
+//
+//   stream_stats::command_line cl = stream_stats::parse_command_line(args);
+//   if (!cl.run) { std::cout << cl.help; return 0; }   // --help
+//   const stream_stats::options& o = *cl.run;
+//
+// Exceptions: usage_error, with a one-line message naming the option, for an unknown option,
+// a bad value (--every 0, --alpha 2, --format xml, --column 0) or options that do not go
+// together (--by without --column on a file).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "tools/stream_stats/parse.hpp"
+#include "tools/stream_stats/report.hpp"
+
+namespace stream_stats {
+
+/// default_seed seeds the built-in stream unless --seed says otherwise.
+inline constexpr std::uint64_t default_seed = 2024;
+
+/// default_readings is the length of the built-in stream.
+inline constexpr std::uint64_t default_readings = 1'000'000;
+
+/// options are the settings of one run.
+struct options {
+  std::optional<std::string> input;  // a path, or "-" for stdin; empty: the built-in stream
+  std::optional<column_spec> column;
+  std::optional<column_spec> by;
+  std::uint64_t every = 0;  // 0: no running rows
+  output_format format = output_format::table;
+  double alpha = 0.1;
+  std::uint64_t seed = default_seed;
+  std::uint64_t readings = default_readings;
+  bool quiet = false;
+  bool profile = false;  // --profile: values and time per pipeline stage on stderr
+};
+
+/// command_line is what the command line asks for: a run, or the help text.
+struct command_line {
+  std::optional<options> run;  // empty when --help was given
+  std::string help;
+};
+
+/// parse_command_line reads args (args[0] is the program name).
+command_line parse_command_line(std::span<const char* const> args);
+
+/// parse_whole_number reads an option's unsigned value, at least `minimum`.
+std::uint64_t parse_whole_number(std::string_view text, std::string_view option,
+                                 std::uint64_t minimum = 0);
+
+/// parse_alpha reads --alpha: a number in (0, 1].
+double parse_alpha(std::string_view text);
+
+/// parse_format reads --format: table, csv or json.
+output_format parse_format(std::string_view text);
+
+}  // namespace stream_stats

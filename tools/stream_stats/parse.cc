@@ -1,0 +1,131 @@
+#include "tools/stream_stats/parse.hpp"
+
+#include <fmt/format.h>
+
+#include <charconv>
+#include <cmath>
+#include <system_error>
+
+namespace stream_stats {
+
+std::string_view trim(std::string_view text) noexcept {
+  constexpr std::string_view blanks = " \t\r\n";
+  const auto first = text.find_first_not_of(blanks);
+  if (first == std::string_view::npos) return {};
+  const auto last = text.find_last_not_of(blanks);
+  return text.substr(first, last - first + 1);
+}
+
+std::string_view describe(number_problem problem) noexcept {
+  switch (problem) {
+    case number_problem::none:
+      return "a number";
+    case number_problem::empty:
+      return "empty";
+    case number_problem::not_a_number:
+      return "not a number";
+    case number_problem::out_of_range:
+      return "out of range";
+    case number_problem::not_finite:
+      return "not a finite number";
+  }
+  return "not a number";
+}
+
+parsed_number check_number(std::string_view text) noexcept {
+  text = trim(text);
+  if (text.empty()) return {std::nullopt, number_problem::empty};
+  // from_chars takes no leading '+', which people and spreadsheets write.
+  std::string_view digits = text;
+  if (digits.front() == '+') {
+    digits.remove_prefix(1);
+    if (digits.empty() || digits.front() == '+' || digits.front() == '-') {
+      return {std::nullopt, number_problem::not_a_number};
+    }
+  }
+  double value = 0;
+  const char* const end = digits.data() + digits.size();
+  const auto [ptr, ec] = std::from_chars(digits.data(), end, value);
+  if (ec == std::errc::result_out_of_range) return {std::nullopt, number_problem::out_of_range};
+  if (ec != std::errc{} || ptr != end) return {std::nullopt, number_problem::not_a_number};
+  if (!std::isfinite(value)) return {std::nullopt, number_problem::not_finite};
+  return {value, number_problem::none};
+}
+
+std::optional<double> parse_number(std::string_view text) noexcept {
+  return check_number(text).value;
+}
+
+void split_csv(std::string_view line, std::vector<csv_field>& fields) {
+  fields.clear();
+  std::size_t pos = 0;
+  for (;;) {
+    // Blanks before an opening quote are allowed ( "a", "b" ).
+    std::size_t start = pos;
+    while (start < line.size() && (line[start] == ' ' || line[start] == '\t')) ++start;
+    if (start < line.size() && line[start] == '"') {
+      std::size_t close = start + 1;
+      for (;;) {
+        close = line.find('"', close);
+        if (close == std::string_view::npos || close + 1 >= line.size() || line[close + 1] != '"') {
+          break;
+        }
+        close += 2;  // a doubled quote inside the field
+      }
+      if (close == std::string_view::npos) {
+        fields.push_back({line.substr(start + 1), true});
+        return;
+      }
+      fields.push_back({line.substr(start + 1, close - start - 1), true});
+      const auto comma = line.find(',', close + 1);
+      if (comma == std::string_view::npos) return;
+      pos = comma + 1;
+    } else {
+      const auto comma = line.find(',', pos);
+      if (comma == std::string_view::npos) {
+        fields.push_back({line.substr(pos), false});
+        return;
+      }
+      fields.push_back({line.substr(pos, comma - pos), false});
+      pos = comma + 1;
+    }
+  }
+}
+
+std::string unquote(const csv_field& field) {
+  if (!field.quoted) return std::string(trim(field.text));
+  std::string value;
+  value.reserve(field.text.size());
+  for (std::size_t i = 0; i < field.text.size(); ++i) {
+    value += field.text[i];
+    if (field.text[i] == '"' && i + 1 < field.text.size() && field.text[i + 1] == '"') ++i;
+  }
+  return value;
+}
+
+std::string column_spec::describe() const {
+  if (const auto* index = std::get_if<std::size_t>(&column)) return fmt::format("{}", *index + 1);
+  return fmt::format("\"{}\"", std::get<std::string>(column));
+}
+
+column_spec parse_column_spec(std::string_view text, std::string_view option) {
+  const std::string_view spec = trim(text);
+  if (spec.empty()) {
+    throw usage_error(
+        fmt::format("{}: expected a column name or number, got an empty value", option));
+  }
+  if (spec.find_first_not_of("0123456789") != std::string_view::npos) {
+    return column_spec{std::string(spec)};
+  }
+  std::size_t number = 0;
+  const auto [ptr, ec] = std::from_chars(spec.data(), spec.data() + spec.size(), number);
+  if (ec != std::errc{} || ptr != spec.data() + spec.size()) {
+    throw usage_error(fmt::format("{}: column number {} is too large", option, spec));
+  }
+  if (number == 0) {
+    throw usage_error(fmt::format("{}: columns are numbered from 1, got 0", option));
+  }
+  return column_spec{number - 1};
+}
+
+}  // namespace stream_stats

@@ -1,0 +1,88 @@
+// tools/stream_stats/records.hpp
+//
+// From lines of text to records: the first stage of stream_stats' pipeline.
+//
+//   stream_stats::reader_config config{stream_stats::parse_column_spec("reading", "--column"),
+//                                      stream_stats::parse_column_spec("sensor", "--by")};
+//   stream_stats::header_info header;
+//   auto records = coflow::run(lines, stream_stats::parse_records(config, &header) |
+//                                         coflow::sinks::to_vector());
+//   // "sensor,reading" / "north,21.5" / "south,oops"  ->
+//   //   sample{21.5, "north"}, malformed{3, "reading is not a number", "south,oops"}
+//
+// Semantics: each line becomes one record: a sample (the number, and its key with --by) or a
+//   malformed line (its number, why, and its text), so that bad input is reported and never
+//   dropped. Without a value column a line is one number. With one, lines are CSV: a column
+//   chosen by name makes the first line the header; with columns chosen by number, the first
+//   line is taken as a header when its value field is not a number while the next line's is.
+//   A header outputs no record.
+// Exceptions: input_error for a column name that the header lacks, or a column number beyond
+//   the first line's fields; the pipeline then stops and the error reaches the caller of run().
+// Lifetime: a line's text is read before the next line is taken, never kept; records own
+//   their strings.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "pipeline/coroutine.hpp"
+#include "tools/stream_stats/parse.hpp"
+
+namespace stream_stats {
+
+/// input_line is one line of input: its 1-based number and its text (without the newline),
+/// valid until the source reads the next line.
+struct input_line {
+  std::uint64_t number = 0;
+  std::string_view text;
+};
+
+/// sample is a value read from a line, with its --by key (empty without --by).
+struct sample {
+  double value = 0;
+  std::string key;
+
+  friend bool operator==(const sample&, const sample&) = default;
+};
+
+/// malformed is a line that gave no value: its number, why, and its text.
+struct malformed {
+  std::uint64_t line = 0;
+  std::string reason;
+  std::string text;
+
+  friend bool operator==(const malformed&, const malformed&) = default;
+};
+
+/// record is what the parsing stage outputs for each line.
+using record = std::variant<sample, malformed>;
+
+/// reader_config says how to read a line: one number, or CSV columns.
+struct reader_config {
+  std::optional<column_spec> value_column;  // empty: one number per line
+  std::optional<column_spec> key_column;    // --by; needs value_column
+};
+
+/// header_info is what parse_records learned about the columns, for the report's labels.
+struct header_info {
+  bool has_header = false;
+  std::string value_label;  // the header's name of the value column, or "column N"
+  std::string key_label;    // the same for the key column (empty without --by)
+};
+
+/// parse_records(config, header) is the coroutine stage that turns lines into records (see
+/// above). `header`, if not null, is filled in once the first line was read and must outlive
+/// the stage.
+coflow::coroutine<input_line, record> parse_records(reader_config config, header_info* header);
+
+/// max_kept_text is how much of a malformed line a record keeps.
+inline constexpr std::size_t max_kept_text = 200;
+
+/// parse_plain_line reads a line that holds one number.
+record parse_plain_line(const input_line& line);
+
+}  // namespace stream_stats

@@ -1,0 +1,78 @@
+// tools/stream_stats/stream_stats.hpp
+//
+// The stream_stats command: options in, lines through a coflow pipeline, report out.
+//
+//   int status = stream_stats::main_entry(args, std::cin, std::cout, std::cerr, isatty(2));
+//
+// The pipeline, for each line of input:
+//
+//   parse_records(...)                     a coroutine stage: line -> sample | malformed
+//   | partition(is a sample,
+//       transform(value) | statistics(alpha, store_into(&now),   count, mean, min, max, ...
+//                                     count() | for_each(ticker)),  --every rows, progress
+//       transform(malformed) | tee(take(5) | to_vector(), sinks::count()))
+//
+// With --by, the samples go through tee(that statistics branch,
+// group_by(key, transform(value) | statistics(alpha, keep_last))) instead.
+//
+// Every aggregate is computed by the library's operators (see statistics.hpp); the tool only
+// feeds lines in and formats what comes out. With --profile the pipeline and the two branches of
+// the partition are each wrapped in coflow::instrumented, and their stages are reported.
+#pragma once
+
+#include <istream>
+#include <ostream>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "pipeline/profile/instrumented.hpp"
+#include "pipeline/ranges/generator.hpp"
+#include "tools/stream_stats/options.hpp"
+#include "tools/stream_stats/records.hpp"
+#include "tools/stream_stats/report.hpp"
+
+namespace stream_stats {
+
+/// shown_malformed is how many malformed lines are shown with their line numbers.
+inline constexpr std::size_t shown_malformed = 5;
+
+/// progress writes the "values read" line on a terminal while a long run goes on.
+class progress {
+ public:
+  progress(std::ostream& err, bool enabled);
+
+  /// update is called every few thousand values; it redraws at most a few times a second.
+  void update(std::uint64_t values);
+
+  /// clear removes the line, if one was drawn.
+  void clear();
+
+ private:
+  std::ostream& err_;
+  bool enabled_;
+  bool drawn_ = false;
+  double started_;
+  double last_drawn_;
+};
+
+/// compute runs `lines` through the pipeline described above and returns the report; --every
+/// rows go to `writer` as they come, and `ticks` (if not null) hears about the progress. When
+/// `profile` is not null, the pipeline runs instrumented and *profile receives a row per stage,
+/// in pipeline order: the pipeline's own stages ("parse", "partition"), then each branch's,
+/// named "samples/..." and "malformed/...". A stage with branches includes their time.
+report compute(const options& o, coflow::generator<input_line> lines, report_writer& writer,
+               progress* ticks, std::vector<coflow::stage_profile>* profile = nullptr);
+
+/// format_profile writes the --profile table: a heading line, then one line per stage with its
+/// values in, values out and estimated time.
+std::string format_profile(std::string_view program,
+                           const std::vector<coflow::stage_profile>& stages,
+                           std::uint64_t sample_every);
+
+/// main_entry is the whole command: parses args, runs, writes stdout and stderr, and returns
+/// the exit status (0, 1 for unreadable input, 2 for a bad command line).
+int main_entry(std::span<const char* const> args, std::istream& in, std::ostream& out,
+               std::ostream& err, bool err_is_terminal);
+
+}  // namespace stream_stats
