@@ -70,6 +70,10 @@ namespace ops {
 
 /// batch_stage is the description made by batch(n).
 struct batch_stage : stage_interface {
+  /// output<In> is the type it outputs for input In.
+  template <class In>
+  using output = std::vector<In>;
+
   std::size_t size;
 
   template <class In, class MakeDown>

@@ -41,6 +41,10 @@ namespace ops {
 
 /// count_stage is the description made by ops::count().
 struct count_stage : stage_interface {
+  /// output<In> is the type it outputs for input In.
+  template <class In>
+  using output = std::uint64_t;
+
   template <class In, class MakeDown>
   auto bind(MakeDown make_down) const {
     using down_type = decltype(make_down(std::type_identity<std::uint64_t>{}));

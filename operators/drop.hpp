@@ -43,6 +43,10 @@ namespace ops {
 
 /// drop_stage is the description made by drop(n).
 struct drop_stage : stage_interface {
+  /// output<In> is the type it outputs for input In.
+  template <class In>
+  using output = In;
+
   std::size_t count;
 
   template <class In, class MakeDown>

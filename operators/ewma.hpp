@@ -64,6 +64,10 @@ namespace ops {
 /// ewma_stage is the description made by ewma(alpha).
 class ewma_stage : public stage_interface {
  public:
+  /// output<In> is the type it outputs for input In.
+  template <class In>
+  using output = double;
+
   /// ewma_stage(alpha) checks alpha; see ewma().
   explicit ewma_stage(double alpha) : alpha_(alpha) {
     if (!(alpha > 0 && alpha <= 1)) {

@@ -67,6 +67,10 @@ namespace ops {
 /// filter_stage<Pred> is the description made by filter(pred).
 template <class Pred>
 struct filter_stage : stage_interface {
+  /// output<In> is the type it outputs for input In.
+  template <class In>
+  using output = In;
+
   Pred pred;
 
   template <class In, class MakeDown>

@@ -55,6 +55,10 @@ namespace ops {
 
 /// maximize_stage is the description made by maximize().
 struct maximize_stage : stage_interface {
+  /// output<In> is the type it outputs for input In.
+  template <class In>
+  using output = In;
+
   template <class In, class MakeDown>
   auto bind(MakeDown make_down) const {
     static_assert(std::totally_ordered<In>,

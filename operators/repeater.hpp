@@ -58,6 +58,10 @@ namespace ops {
 
 /// repeater_stage is the description made by repeater(os).
 struct repeater_stage : stage_interface {
+  /// output<In> is the type it outputs for input In.
+  template <class In>
+  using output = In;
+
   std::ostream* os;
 
   template <class In, class MakeDown>

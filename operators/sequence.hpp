@@ -157,6 +157,10 @@ namespace ops {
 template <class T>
 class sequence_stage : public stage_interface {
  public:
+  /// output<In> is the type it outputs: the stages' value type.
+  template <class In>
+  using output = T;
+
   explicit sequence_stage(std::vector<coroutine<T, T>> stages) : stages_(std::move(stages)) {}
   // Said outright: std::vector claims to be copyable whatever its elements are.
   sequence_stage(const sequence_stage&) = delete;

@@ -64,6 +64,10 @@ namespace ops {
 
 /// sliding_stage is the description made by sliding(n).
 struct sliding_stage : stage_interface {
+  /// output<In> is the type it outputs for input In.
+  template <class In>
+  using output = std::vector<In>;
+
   std::size_t size;
 
   template <class In, class MakeDown>

@@ -48,6 +48,10 @@ namespace ops {
 
 /// stddev_stage is the description made by stddev().
 struct stddev_stage : stage_interface {
+  /// output<In> is the type it outputs for input In.
+  template <class In>
+  using output = double;
+
   template <class In, class MakeDown>
   auto bind(MakeDown make_down) const {
     static_assert(std::is_arithmetic_v<In>,

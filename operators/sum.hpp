@@ -102,6 +102,10 @@ namespace ops {
 
 /// sum_stage is the description made by ops::sum().
 struct sum_stage : stage_interface {
+  /// output<In> is the type it outputs for input In.
+  template <class In>
+  using output = sum_accumulator_t<In>;
+
   template <class In, class MakeDown>
   auto bind(MakeDown make_down) const {
     static_assert(std::is_arithmetic_v<In>,

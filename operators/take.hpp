@@ -42,6 +42,10 @@ namespace ops {
 
 /// take_stage is the description made by take(n).
 struct take_stage : stage_interface {
+  /// output<In> is the type it outputs for input In.
+  template <class In>
+  using output = In;
+
   std::size_t count;
 
   template <class In, class MakeDown>

@@ -47,6 +47,10 @@ namespace ops {
 /// take_while_stage<Pred> is the description made by take_while(pred).
 template <class Pred>
 struct take_while_stage : stage_interface {
+  /// output<In> is the type it outputs for input In.
+  template <class In>
+  using output = In;
+
   Pred pred;
 
   template <class In, class MakeDown>

@@ -61,6 +61,10 @@ template <class Fn>
 struct transform_stage : stage_interface {
   Fn fn;
 
+  /// output<In> is the type it outputs for input In: what fn returns, as a value.
+  template <class In>
+  using output = std::remove_cvref_t<std::invoke_result_t<Fn&, In&&>>;
+
   template <class In, class MakeDown>
   auto bind(MakeDown make_down) const& {
     return make_node<In>(fn, make_down);
@@ -75,7 +79,7 @@ struct transform_stage : stage_interface {
   static auto make_node(F&& f, MakeDown& make_down) {
     static_assert(std::invocable<Fn&, In&&>,
                   "coflow::ops::transform(fn): fn must be callable with the stage's input");
-    using out = std::remove_cvref_t<std::invoke_result_t<Fn&, In&&>>;
+    using out = output<In>;
     static_assert(!std::is_void_v<out>,
                   "coflow::ops::transform(fn): fn returns void; use sinks::for_each(fn) for a "
                   "side effect at the end of a pipeline");

@@ -51,6 +51,10 @@ namespace ops {
 
 /// variance_stage is the description made by variance().
 struct variance_stage : stage_interface {
+  /// output<In> is the type it outputs for input In.
+  template <class In>
+  using output = double;
+
   template <class In, class MakeDown>
   auto bind(MakeDown make_down) const {
     static_assert(std::is_arithmetic_v<In>,

@@ -35,6 +35,9 @@ struct is_chain : std::false_type {};
 template <class... Parts>
 struct is_chain<chain<Parts...>> : std::true_type {};
 
+template <class P, class In>
+struct part_output;
+
 }  // namespace detail
 
 /// pipeline_part<P> is what `|` joins: a stage, a sink, a coroutine or a chain of them.
@@ -54,12 +57,44 @@ class chain : public stage_interface {
     return sink_description<last> || detail::coroutine_sink_part<last>;
   }();
 
+  /// output<In> is what the chain outputs for input In (a chain that ends in a sink outputs
+  /// nothing further and is not a stage).
+  template <class In>
+  using output = typename detail::part_output<chain, In>::type;
+
   const std::tuple<Parts...>& parts() const& noexcept { return parts_; }
   std::tuple<Parts...>&& parts() && noexcept { return std::move(parts_); }
 
  private:
   std::tuple<Parts...> parts_;
 };
+
+namespace detail {
+
+// What a part outputs for input In; a chain folds its parts' outputs.
+template <class P, class In>
+struct part_output {
+  using type = typename P::template output<In>;
+};
+template <class P, class In>
+  requires coroutine_stage_part<P>
+struct part_output<P, In> {
+  using type = typename P::output_type;
+};
+template <class In, class... Parts>
+struct part_output<chain<Parts...>, In> {
+  using type = In;
+};
+template <class In, class First, class... Rest>
+struct part_output<chain<First, Rest...>, In>
+    : part_output<chain<Rest...>, typename part_output<First, In>::type> {};
+
+}  // namespace detail
+
+/// output_t<P, In> is the type a stage, a coroutine stage or a chain of them outputs for input
+/// type In, as its description states it (`template <class In> using output = ...`).
+template <class P, class In>
+using output_t = typename detail::part_output<std::remove_cvref_t<P>, In>::type;
 
 namespace detail {
 
@@ -111,7 +146,17 @@ auto bind_stage(Part&& part, MakeDown make_down) {
   } else {
     static_assert(stage_description<P>,
                   "only the last part of a pipeline may be a sink: a sink outputs nothing");
-    return std::forward<Part>(part).template bind<In>(make_down);
+    static_assert(
+        requires { typename P::template output<In>; },
+        "a stage description must state its output type for each input type: "
+        "`template <class In> using output = ...;` (see pipeline/stage.hpp)");
+    // The type the stage binds its downstream for must be the one it states.
+    auto checked_make_down = [&make_down]<class Out>(std::type_identity<Out> out) {
+      static_assert(std::same_as<Out, typename P::template output<In>>,
+                    "a stage bound its downstream for another type than its `output<In>`");
+      return make_down(out);
+    };
+    return std::forward<Part>(part).template bind<In>(checked_make_down);
   }
 }
 

@@ -37,9 +37,13 @@
 //
 // Writing an operator (the stage protocol):
 // - A stage description derives from coflow::stage_interface and has
+//     template <class In> using output = ...;   // the type it outputs for input type In
 //     template <class In, class MakeDown> auto bind(MakeDown make_down) const&  (and/or &&)
-//   which picks its output type Out, makes its downstream node with
-//   `make_down(std::type_identity<Out>{})`, and returns its own node holding it.
+//   bind makes its downstream node with `make_down(std::type_identity<output<In>>{})` and
+//   returns its own node holding it. Stating the output type lets adapters (views::through, a
+//   thread boundary) know a stage's element type without binding it: coflow::output_t<P, In>
+//   (compose.hpp) gives it for any stage, coroutine stage or chain. Binding a stage that does
+//   not state it, or that binds its downstream for another type, does not compile.
 // - A sink description derives from coflow::sink_interface and has
 //     template <class In> auto open() const&  (and/or &&)
 //   which returns a node whose finish() returns the pipeline's result.

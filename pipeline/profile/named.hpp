@@ -49,6 +49,10 @@ class named_part
   /// part is the named stage, sink or coroutine.
   [[nodiscard]] const P& part() const& noexcept { return part_; }
 
+  /// output<In> is what the named part outputs for input In.
+  template <class In>
+  using output = output_t<P, In>;
+
   template <class In, class MakeDown>
     requires(!detail::named_as_sink<P>)
   auto bind(MakeDown make_down) const& { return detail::bind_stage<In>(part_, make_down); }

@@ -38,50 +38,6 @@ namespace coflow {
 
 namespace detail {
 
-// The output type of a stage bound for In is found by binding it, unevaluated, in front of a
-// probe sink and finding the probe in the resulting node type.
-template <class U>
-struct output_probe {
-  bool push(U&&) { return false; }
-  [[nodiscard]] bool done() const { return true; }
-  void finish() {}
-};
-
-// Defined, not only declared: working out bind_chain's deduced type instantiates its body.
-struct probe_sink : sink_interface {
-  template <class U>
-  output_probe<U> open() const {
-    return {};
-  }
-};
-
-struct not_found {};
-
-template <class... Found>
-struct first_found {
-  using type = not_found;
-};
-template <class First, class... Rest>
-struct first_found<First, Rest...>
-    : std::conditional_t<std::is_same_v<First, not_found>, first_found<Rest...>,
-                         std::type_identity<First>> {};
-
-template <class Node>
-struct find_output_probe {
-  using type = not_found;
-};
-template <class U>
-struct find_output_probe<output_probe<U>> {
-  using type = U;
-};
-template <template <class...> class Template, class... Args>
-struct find_output_probe<Template<Args...>>
-    : first_found<typename find_output_probe<Args>::type...> {};
-
-template <class In, class Stage>
-using stage_output_t = typename find_output_probe<decltype(bind_chain<In>(
-    std::declval<Stage>() | std::declval<probe_sink>()))>::type;
-
 // Collects a stage's outputs for the generator to yield.
 template <class U>
 struct collect_node {
@@ -145,10 +101,7 @@ template <ranges::viewable_range R, class Stage>
   requires ranges::input_range<R>
 auto operator|(R&& range, through_closure<Stage> closure) {
   using in_type = ranges::range_value_t<R>;
-  using out_type = detail::stage_output_t<in_type, Stage>;
-  static_assert(!std::is_same_v<out_type, detail::not_found>,
-                "coflow::views::through: cannot work out the stage's output type (a node type "
-                "with non-type template parameters hides it)");
+  using out_type = output_t<Stage, in_type>;
   return detail::through_generator<out_type, in_type>(ranges::views::all(std::forward<R>(range)),
                                                       std::move(closure.stage));
 }

@@ -65,6 +65,20 @@ static_assert(!coflow::runnable<coflow::coroutine<int, int>>);
 static_assert(!coflow::runnable<int>);
 static_assert(!coflow::runnable<std::vector<int>>);
 
+// Every part states what it outputs, so that adapters (views::through, thread boundaries) know
+// the element type of a stage's output without binding it.
+static_assert(std::same_as<coflow::output_t<filter_t, int>, int>);
+static_assert(
+    std::same_as<coflow::output_t<decltype(ops::transform([](int x) { return x * 0.5; })), int>,
+                 double>);
+static_assert(
+    std::same_as<coflow::output_t<coflow::coroutine<int, std::string>, int>, std::string>);
+static_assert(std::same_as<coflow::output_t<decltype(ops::filter([](int) { return true; }) |
+                                                     ops::transform([](int x) { return x * 0.5; }) |
+                                                     ops::take(2)),
+                                            int>,
+                           double>);
+
 static_assert(complete_chain_t::complete);
 static_assert(!open_chain_t::complete);
 static_assert(coflow::pipeline_part<filter_t>);

@@ -165,6 +165,9 @@ struct one_of_node {
 struct one_of_stage : coflow::stage_interface {
   op_spec spec;
 
+  template <class In>
+  using output = value;
+
   template <class In, class MakeDown>
   auto bind(MakeDown make_down) const {
     static_assert(std::is_same_v<In, value>);

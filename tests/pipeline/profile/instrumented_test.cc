@@ -77,6 +77,9 @@ coflow::coroutine<int, int> repeat_each(int n) {
 
 // Busy-works `spins` steps per value: a stage that takes time.
 struct spin_stage : coflow::stage_interface {
+  template <class In>
+  using output = In;
+
   int spins;
 
   template <class In, class Down>
@@ -130,6 +133,9 @@ struct span_sink : coflow::sink_interface {
 
 // A stage that throws on a given value.
 struct throw_on_stage : coflow::stage_interface {
+  template <class In>
+  using output = In;
+
   int bad;
 
   template <class In, class Down>

@@ -64,6 +64,34 @@ coflow::generator<int> counting(int& pulled) {
   }
 }
 
+// A user's stage whose node has a non-type template parameter: its output type is the one its
+// description states, which no search through the node's type could find.
+template <int Factor>
+struct scale_stage : coflow::stage_interface {
+  template <class In>
+  using output = long;
+
+  template <class In, class Down, int F>
+  struct node {
+    bool push(In&& value) { return down.push(static_cast<long>(value) * F); }
+    [[nodiscard]] bool done() const { return down.done(); }
+    decltype(auto) finish() { return down.finish(); }
+    Down down;
+  };
+
+  template <class In, class MakeDown>
+  auto bind(MakeDown make_down) const {
+    using down_type = decltype(make_down(std::type_identity<long>{}));
+    return node<In, down_type, Factor>{make_down(std::type_identity<long>{})};
+  }
+};
+
+TEST(Through, TakesTheOutputTypeAStageStates) {
+  const std::vector<int> values{1, 2, 3};
+  auto scaled = values | coflow::views::through(scale_stage<10>{});
+  EXPECT_EQ(ranges::to<std::vector<long>>(scaled), (std::vector<long>{10, 20, 30}));
+}
+
 TEST(Through, GivesTheRunningMeansOfTheIssueExample) {
   auto to_double = [](int x) { return static_cast<double>(x); };
   auto means = ranges::views::iota(1, 5) | ranges::views::transform(to_double) |
