@@ -34,6 +34,7 @@
 #include "pipeline/pipeline.hpp"
 #include "pipeline/profile/instrumented.hpp"
 #include "pipeline/profile/named.hpp"
+#include "pipeline/profile/pipeline_profile.hpp"
 #include "pipeline/protocol_error.hpp"
 #include "pipeline/ranges/generator.hpp"
 #include "pipeline/ranges/pusher.hpp"

@@ -84,17 +84,17 @@ class coroutine_node {
 
   bool push(In&& value) {
     if constexpr (std::same_as<In, coro_in>) {
-      return coro_.push(value, forward()) && !down_done_;
+      return detail::push_into(coro_, value, forward()) && !down_done_;
     } else {
       coro_in converted(std::move(value));
-      return coro_.push(converted, forward()) && !down_done_;
+      return detail::push_into(coro_, converted, forward()) && !down_done_;
     }
   }
 
   bool push_batch(std::span<const In> values) requires std::same_as<In, coro_in> &&
       std::copy_constructible<In> {
     while (!values.empty()) {
-      if (!coro_.push_some(values, forward()) || down_done_) return false;
+      if (!detail::push_some_into(coro_, values, forward()) || down_done_) return false;
     }
     return true;
   }
@@ -140,17 +140,17 @@ class coroutine_sink_node {
 
   bool push(In&& value) {
     if constexpr (std::same_as<In, coro_in>) {
-      return coro_.push(value, drop_output);
+      return detail::push_into(coro_, value, drop_output);
     } else {
       coro_in converted(std::move(value));
-      return coro_.push(converted, drop_output);
+      return detail::push_into(coro_, converted, drop_output);
     }
   }
 
   bool push_batch(std::span<const In> values) requires std::same_as<In, coro_in> &&
       std::copy_constructible<In> {
     while (!values.empty()) {
-      if (!coro_.push_some(values, drop_output)) return false;
+      if (!detail::push_some_into(coro_, values, drop_output)) return false;
     }
     return true;
   }

@@ -67,9 +67,32 @@ struct emitted {
 
 /// emit(v) makes `co_yield coflow::emit(v)` output v and continue without waiting for input.
 /// The value is moved (or copied, for an lvalue) into the coroutine's outbox.
+///
+/// gcc 12 miscompiles a braced temporary of an aggregate with a destructor inside a `co_yield`
+/// expression: `co_yield coflow::emit(record{name, value})` (or `co_yield record{...}` as a
+/// reply) destroys the temporary's members twice, a double free (clang is correct; it is not a
+/// coflow bug and no signature of emit avoids it). Construct the value outside the coroutine
+/// body's expression instead: `co_yield coflow::emit<record>(name, value)` (below), a function
+/// that returns it, or a named local moved in.
 template <class T>
 [[nodiscard]] constexpr emitted<std::remove_cvref_t<T>> emit(T&& value) {
   return {std::forward<T>(value)};
+}
+
+/// emit<T>(args...) makes `co_yield coflow::emit<T>(args...)` output a T made from `args`
+/// (with braces, so aggregates work): the form to use for a temporary, which is built here and
+/// not in the coroutine body, where gcc 12 would destroy it twice (see emit(v)).
+template <class T, class... Args>
+[[nodiscard]] constexpr emitted<T> emit(Args&&... args) {
+  return {T{std::forward<Args>(args)...}};
+}
+
+/// make<T>(args...) returns a T made from `args` with braces, for a reply built from fields:
+/// `co_yield coflow::make<record>(name, value)`. It is the reply's twin of emit<T>(args...):
+/// built outside the coroutine body's expression, so that gcc 12 does not destroy it twice.
+template <class T, class... Args>
+[[nodiscard]] constexpr T make(Args&&... args) {
+  return T{std::forward<Args>(args)...};
 }
 
 }  // namespace coflow

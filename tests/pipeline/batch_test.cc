@@ -183,7 +183,7 @@ TEST(Batch, PushSomeTakesTheWholeSpanAtABatchPoint) {
   const std::array<int, 3> values{1, 2, 3};
   std::span<const int> rest(values);
   std::vector<int> out;
-  EXPECT_TRUE(twice.push_some(rest, [&](int x) { out.push_back(x); }));
+  EXPECT_TRUE(coflow::detail::push_some_into(twice, rest, [&](int x) { out.push_back(x); }));
   EXPECT_TRUE(rest.empty());
   EXPECT_EQ(out, (std::vector<int>{1, 1, 2, 2, 3, 3}));
 }
