@@ -10,13 +10,25 @@
 //                                           coflow::ops::averager() | coflow::sinks::last()));
 //
 // Semantics: for each value v the key is std::invoke(key_fn, std::as_const(v)), decayed to a
-//   value (Key; it must be std::totally_ordered). The first value with a new key binds a new
+//   value and made owning (Key; it must be std::totally_ordered): a std::basic_string_view
+//   becomes a std::basic_string, also inside a std::pair or std::tuple, because the value it
+//   views moves into its group. Keys that view or point into the value and cannot be copied
+//   that way (std::span, a ranges::subrange, any borrowed view, a pointer to characters) are
+//   rejected at compile time. The first value with a new key binds a new
 //   copy of `aggregate` (a runnable description: a sink or a chain ending in a sink) for it;
 //   v is then moved into its key's group. A group whose aggregate is done (a take(n) that is
 //   full) gets no more values; its later values are dropped. group_by itself is never done,
 //   since a new key may come. At end of stream every group is finished in key order and the
 //   result is std::map<Key, R> with R the aggregate's result (std::monostate when it is void).
 //   An empty stream gives an empty map.
+// NaN keys: a floating-point key (float, double, long double, also as an element of a
+//   std::pair, std::tuple or std::array key) is ordered by sinks::group_key_less: every NaN,
+//   whatever its sign or payload, falls in one group, ordered after every number (pandas'
+//   dropna=False, SQL's GROUP BY); -0.0 and +0.0 are one group. The result map of such a key
+//   is std::map<Key, R, sinks::group_key_less>, so result.find(NAN) finds the NaN group. Other
+//   keys that hold floating-point values (std::optional<double>, std::vector<double>, your own
+//   types) are compared with their own operator<, under which a NaN breaks the map's ordering:
+//   map NaN to a value of its own in key_fn.
 // Preconditions: `aggregate` is copy constructible (each group binds its own copy); a
 //   coroutine object is move-only and runs once, so it cannot be an aggregate (a
 //   compile-time error says so).
@@ -27,13 +39,19 @@
 // Lifetime: the sink owns key_fn and the aggregate description (lvalue arguments are copied,
 //   rvalues moved); the map owns the bound groups.
 // Cost: per value, one call of key_fn and one map lookup, O(log groups); a key that key_fn
-//   returns by reference is copied only for a new group. Per new key, one map node and the
-//   aggregate's own bind (coroutine frames, if it has coroutine stages).
+//   returns by reference or as a std::string_view is copied only for a new group. Per new key, one
+//   map node and the aggregate's own bind (coroutine frames, if it has coroutine stages).
 #pragma once
 
+#include <array>
+#include <cmath>
 #include <concepts>
+#include <cstddef>
 #include <functional>
 #include <map>
+#include <ranges>
+#include <string>
+#include <string_view>
 #include <tuple>
 #include <type_traits>
 #include <utility>
@@ -46,8 +64,130 @@ namespace coflow {
 
 namespace detail {
 
+// Group keys. Everything group_by decides about a key lives here: the owning type a key is
+// stored as, the keys rejected because they would dangle, and the order that gives NaN a
+// group of its own (a hash map would need the matching hash and equality).
+
+// owning_group_key<K>::type is K with every std::basic_string_view (also inside a std::pair or
+// std::tuple) made a std::basic_string.
+template <class K>
+struct owning_group_key {
+  using type = K;
+};
+template <class C, class Traits>
+struct owning_group_key<std::basic_string_view<C, Traits>> {
+  using type = std::basic_string<C, Traits>;
+};
+template <class A, class B>
+struct owning_group_key<std::pair<A, B>> {
+  using type = std::pair<typename owning_group_key<A>::type, typename owning_group_key<B>::type>;
+};
+template <class... Ts>
+struct owning_group_key<std::tuple<Ts...>> {
+  using type = std::tuple<typename owning_group_key<Ts>::type...>;
+};
+
+// group_key_parts<K>: K's std::pair, std::tuple or std::array structure, looked into by the
+// two traits and the order below.
+template <class K>
+inline constexpr bool is_group_key_tuple_v = false;
+template <class A, class B>
+inline constexpr bool is_group_key_tuple_v<std::pair<A, B>> = true;
+template <class... Ts>
+inline constexpr bool is_group_key_tuple_v<std::tuple<Ts...>> = true;
+template <class T, std::size_t N>
+inline constexpr bool is_group_key_tuple_v<std::array<T, N>> = true;
+
+template <class K, template <class> class Pred>
+constexpr bool any_group_key_part() {
+  if constexpr (is_group_key_tuple_v<K>) {
+    return []<std::size_t... I>(std::index_sequence<I...>) {
+      return (any_group_key_part<std::tuple_element_t<I, K>, Pred>() || ...);
+    }
+    (std::make_index_sequence<std::tuple_size_v<K>>());
+  } else {
+    return Pred<K>::value;
+  }
+}
+
+template <class K>
+struct is_dangling_group_key_part
+    : std::bool_constant<(std::ranges::view<K> && std::ranges::borrowed_range<K>) ||
+                         (std::is_pointer_v<K> &&
+                          (std::is_same_v<std::remove_cv_t<std::remove_pointer_t<K>>, char> ||
+                           std::is_same_v<std::remove_cv_t<std::remove_pointer_t<K>>, wchar_t> ||
+                           std::is_same_v<std::remove_cv_t<std::remove_pointer_t<K>>, char8_t> ||
+                           std::is_same_v<std::remove_cv_t<std::remove_pointer_t<K>>, char16_t> ||
+                           std::is_same_v<std::remove_cv_t<std::remove_pointer_t<K>>, char32_t>))> {
+};
+
+// dangling_group_key_v<K>: K (an owning_group_key) still views or points into the value.
+template <class K>
+inline constexpr bool dangling_group_key_v = any_group_key_part<K, is_dangling_group_key_part>();
+
+// nan_group_key_v<K>: K is or holds a floating-point value, so it needs group_key_less.
+template <class K>
+inline constexpr bool nan_group_key_v = any_group_key_part<K, std::is_floating_point>();
+
+// group_key_less(a, b) is the strict weak order of group keys: NaN after every number and
+// equivalent to every other NaN, tuples lexicographically by that order, the rest by
+// std::less<> (so a std::string compares with a std::string_view without a copy).
+template <class A, class B>
+bool group_key_less(const A& a, const B& b);
+
+template <std::size_t I, class A, class B>
+bool group_key_tuple_less(const A& a, const B& b) {
+  if constexpr (I == std::tuple_size_v<A>) {
+    return false;
+  } else {
+    if (group_key_less(std::get<I>(a), std::get<I>(b))) return true;
+    if (group_key_less(std::get<I>(b), std::get<I>(a))) return false;
+    return group_key_tuple_less<I + 1>(a, b);
+  }
+}
+
+template <class A, class B>
+bool group_key_less(const A& a, const B& b) {
+  if constexpr (std::is_floating_point_v<A> && std::is_floating_point_v<B>) {
+    if (std::isnan(a)) return false;
+    return std::isnan(b) || a < b;
+  } else if constexpr (is_group_key_tuple_v<A> && is_group_key_tuple_v<B>) {
+    return group_key_tuple_less<0>(a, b);
+  } else {
+    return std::less<>{}(a, b);
+  }
+}
+
 template <class In, class KeyFn>
-using group_key_t = std::decay_t<std::invoke_result_t<KeyFn&, const In&>>;
+using group_key_t =
+    typename owning_group_key<std::decay_t<std::invoke_result_t<KeyFn&, const In&>>>::type;
+
+}  // namespace detail
+
+namespace sinks {
+
+/// group_key_less orders keys the way group_by groups them: NaN after every number, all NaNs
+/// equivalent (one group); pairs, tuples and arrays element by element; other keys by their
+/// operator<. It is transparent. It is the comparator of group_by's result for keys that hold
+/// floating-point values.
+struct group_key_less {
+  using is_transparent = void;
+  template <class A, class B>
+  bool operator()(const A& a, const B& b) const {
+    return detail::group_key_less(a, b);
+  }
+};
+
+}  // namespace sinks
+
+namespace detail {
+
+/// group_result_t<Key, R> is group_by's result: std::map<Key, R>, ordered by group_key_less
+/// when a NaN could make std::less wrong.
+template <class Key, class R>
+using group_result_t =
+    std::map<Key, R,
+             std::conditional_t<nan_group_key_v<Key>, sinks::group_key_less, std::less<Key>>>;
 
 template <class In, class KeyFn, class Aggregate>
 class group_by_node {
@@ -74,8 +214,8 @@ class group_by_node {
 
   [[nodiscard]] bool done() const { return false; }
 
-  std::map<key_type, branch_result_t<node_type>> finish() {
-    std::map<key_type, branch_result_t<node_type>> results;
+  group_result_t<key_type, branch_result_t<node_type>> finish() {
+    group_result_t<key_type, branch_result_t<node_type>> results;
     for (auto& [key, group] : groups_) results.emplace_hint(results.end(), key, group.finish());
     return results;
   }
@@ -83,7 +223,9 @@ class group_by_node {
  private:
   [[no_unique_address]] KeyFn key_fn_;
   Aggregate aggregate_;
-  std::map<key_type, branch<In, node_type>> groups_;
+  // Transparent: a key is looked up as key_fn returns it (a std::string_view, say) and copied
+  // into an owning key_type only when it starts a new group.
+  std::map<key_type, branch<In, node_type>, sinks::group_key_less> groups_;
 };
 
 }  // namespace detail
@@ -113,6 +255,12 @@ struct group_by_sink : sink_interface {
     static_assert(std::invocable<KeyFn&, const In&>,
                   "coflow::sinks::group_by(key_fn, aggregate): key_fn must be callable with a "
                   "const In& (a function, a lambda, or a pointer to a data member)");
+    static_assert(!detail::dangling_group_key_v<detail::group_key_t<In, KeyFn>>,
+                  "coflow::sinks::group_by(key_fn, aggregate): key_fn returns a view or a "
+                  "pointer into the value (std::span, a subrange, const char*...), which would "
+                  "dangle once the value moves into its group: return an owning key instead "
+                  "(std::string, std::vector; a std::string_view key is copied into a "
+                  "std::string)");
     static_assert(std::totally_ordered<detail::group_key_t<In, KeyFn>>,
                   "coflow::sinks::group_by(key_fn, aggregate): the key that key_fn returns must "
                   "be totally ordered (it is a std::map key): give it operator<=> or "

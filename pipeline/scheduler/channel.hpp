@@ -30,17 +30,35 @@
 //   Closing twice is harmless.
 // Exceptions: misuse throws coflow::protocol_error at the co_await: send() on a closed
 // channel, and a send() that was waiting for room when the channel was closed (its value is
-// not delivered). The constructor throws protocol_error for keep_latest with capacity 0. An
-// exception from T's move constructor propagates out of the co_await that moved the value.
+// not delivered). The constructor throws protocol_error for keep_latest with capacity 0.
+// A throwing move of T (assumed to leave its source unchanged) is strongly exception-safe:
+// every value is moved to its destination before anything else changes, so no value is lost
+// or duplicated and no task is left out of its wait list (close() releases every one):
+// - send() handing its value to a waiting receiver, or appending it to the buffer (keep_latest
+//   too: the oldest value is discarded only after the new one is in): the exception
+//   propagates out of that send's co_await, the value is not delivered, the receiver still
+//   waits and the buffer is unchanged.
+// - receive() taking a value from the buffer, or from a waiting sender (capacity 0): the
+//   exception propagates out of that receive's co_await; the value stays where it was (the
+//   sender still waits) and the next receive gets it.
+// - receive() making room in a full buffer for the longest-waiting sender: the receive has
+//   its value; the sender whose value could not be moved in is woken with the exception,
+//   which propagates out of its send's co_await (its value is not delivered), and the next
+//   waiting sender takes the room.
+// - The one exception to this: a receiver that waited gets its value handed over into its
+//   awaiter; if moving it from there into the co_await's result throws, the exception
+//   propagates out of that receive's co_await and the value is lost.
 // Lifetime: the channel must outlive the co_awaits on it. Destroying it while tasks wait
 // releases them without waking them; their scheduler's run() then reports a deadlock.
-// Cost: the buffer is allocated once, at construction; a send or receive never allocates,
-// and moves each value once into the buffer and once out (once in all on a hand-off).
+// Cost: the buffer is allocated once, at construction (keep_latest allocates one spare slot);
+// a send or receive never allocates, and moves each value once into the buffer and once out,
+// once on a hand-off to a ready receive, twice on one to a receiver that waited.
 #pragma once
 
 #include <coroutine>
 #include <cstddef>
 #include <cstdint>
+#include <exception>
 #include <optional>
 #include <type_traits>
 #include <utility>
@@ -75,7 +93,8 @@ class channel {
 
   /// channel holds up to `capacity` values and applies `policy` when full.
   explicit channel(std::size_t capacity, overflow_policy policy = overflow_policy::wait)
-      : buffer_(checked_capacity(capacity, policy)), policy_(policy) {}
+      : buffer_(checked_capacity(capacity, policy), policy == overflow_policy::keep_latest ? 1 : 0),
+        policy_(policy) {}
   channel(const channel&) = delete;
   channel& operator=(const channel&) = delete;
   ~channel() = default;  // waiting tasks are released (see the file comment)
@@ -126,8 +145,10 @@ class channel {
       channel& ch = *channel_;
       if (ch.closed_) throw protocol_error("coflow::channel::send(): send on a closed channel");
       if (!ch.receivers_.empty()) {
-        receive_awaiter& receiver = ch.receivers_.pop_front();
+        // Moved before the receiver leaves its wait list: if the move throws, it still waits.
+        receive_awaiter& receiver = ch.receivers_.front();
         receiver.value_.emplace(std::move(value_));
+        ch.receivers_.pop_front();
         wake(*receiver.node_);
         state_ = state::kept;
         return true;
@@ -143,9 +164,10 @@ class channel {
           state_ = state::dropped;
           return true;
         case overflow_policy::keep_latest:
-          (void)ch.buffer_.pop_front();
-          ++ch.dropped_;
+          // Into the spare slot first: if the move throws, nothing has been discarded.
           ch.buffer_.push_back(std::move(value_));
+          ch.buffer_.drop_front();
+          ++ch.dropped_;
           state_ = state::kept;
           return true;
         case overflow_policy::wait:
@@ -162,6 +184,7 @@ class channel {
 
     /// await_resume is true if the value was kept, false if drop_newest discarded it.
     bool await_resume() const {
+      if (state_ == state::failed) std::rethrow_exception(error_);
       if (state_ == state::closed)
         throw protocol_error(
             "coflow::channel::send(): the channel was closed while send() waited for room; the "
@@ -171,13 +194,14 @@ class channel {
 
    private:
     friend class channel;
-    enum class state : unsigned char { waiting, kept, dropped, closed };
+    enum class state : unsigned char { waiting, kept, dropped, closed, failed };
     send_awaiter(channel& ch, T&& value) noexcept(std::is_nothrow_move_constructible_v<T>)
         : channel_(&ch), value_(std::move(value)) {}
 
     channel* channel_;
     T value_;
     detail::task_node* node_ = nullptr;
+    std::exception_ptr error_;  // state::failed: what moving the value into the buffer threw
     state state_ = state::waiting;
   };
 
@@ -191,24 +215,17 @@ class channel {
     receive_awaiter& operator=(const receive_awaiter&) = delete;
     ~receive_awaiter() = default;  // the hook leaves the wait list if the task is destroyed
 
-    bool await_ready() {
+    // A ready receive only decides where its value comes from; await_resume, which runs right
+    // after, moves it from there straight into the result and only then removes it from the
+    // buffer or wakes its sender, so that a throwing move leaves the channel as it was.
+    bool await_ready() noexcept {
       channel& ch = *channel_;
       if (!ch.buffer_.empty()) {
-        value_.emplace(ch.buffer_.pop_front());
-        // Room was made: the longest-waiting sender's value takes it.
-        if (!ch.senders_.empty()) {
-          send_awaiter& sender = ch.senders_.pop_front();
-          ch.buffer_.push_back(std::move(sender.value_));
-          sender.state_ = send_awaiter::state::kept;
-          wake(*sender.node_);
-        }
+        source_ = source::buffer;
         return true;
       }
       if (!ch.senders_.empty()) {  // capacity 0: take the value straight from the sender
-        send_awaiter& sender = ch.senders_.pop_front();
-        value_.emplace(std::move(sender.value_));
-        sender.state_ = send_awaiter::state::kept;
-        wake(*sender.node_);
+        source_ = source::sender;
         return true;
       }
       return ch.closed_;
@@ -223,19 +240,78 @@ class channel {
     /// await_resume is the next value, or an empty optional once the channel is closed and
     /// drained.
     std::optional<T> await_resume() noexcept(std::is_nothrow_move_constructible_v<T>) {
-      return std::move(value_);
+      channel& ch = *channel_;
+      switch (source_) {
+        case source::buffer: {
+          const commit_on_success taken(ch, [](channel& c) noexcept {
+            c.buffer_.drop_front();
+            c.admit_waiting_senders();  // room was made
+          });
+          return std::optional<T>(std::in_place, std::move(ch.buffer_.front()));
+        }
+        case source::sender: {
+          const commit_on_success taken(ch, [](channel& c) noexcept {
+            send_awaiter& sender = c.senders_.pop_front();
+            sender.state_ = send_awaiter::state::kept;
+            wake(*sender.node_);
+          });
+          return std::optional<T>(std::in_place, std::move(ch.senders_.front().value_));
+        }
+        case source::none:
+          break;
+      }
+      return std::move(value_);  // handed over by a sender while this receive waited, or empty
     }
 
    private:
     friend class channel;
+    enum class source : unsigned char { none, buffer, sender };
     explicit receive_awaiter(channel& ch) noexcept : channel_(&ch) {}
+
+    // commit_on_success runs `commit` when it is destroyed, unless an exception is on its way
+    // out: a local of await_resume, it is destroyed after the result has been move-constructed
+    // (a prvalue, so that move is the only one), and commits only if that move succeeded.
+    template <class Commit>
+    class commit_on_success {
+     public:
+      commit_on_success(channel& ch, Commit commit) noexcept : channel_(ch), commit_(commit) {}
+      commit_on_success(const commit_on_success&) = delete;
+      commit_on_success& operator=(const commit_on_success&) = delete;
+      ~commit_on_success() {
+        if (std::uncaught_exceptions() == exceptions_) commit_(channel_);
+      }
+
+     private:
+      channel& channel_;
+      [[no_unique_address]] Commit commit_;
+      int exceptions_ = std::uncaught_exceptions();
+    };
 
     channel* channel_;
     std::optional<T> value_;
     detail::task_node* node_ = nullptr;
+    source source_ = source::none;
   };
 
  private:
+  // admit_waiting_senders moves the longest-waiting senders' values into the room a receive
+  // made. A sender is woken only after its value is in the buffer; one whose move throws is
+  // woken with that exception instead (its value is not delivered), and the next one tries.
+  void admit_waiting_senders() noexcept {
+    while (!senders_.empty() && !buffer_.full()) {
+      send_awaiter& sender = senders_.front();
+      try {
+        buffer_.push_back(std::move(sender.value_));
+        sender.state_ = send_awaiter::state::kept;
+      } catch (...) {
+        sender.error_ = std::current_exception();
+        sender.state_ = send_awaiter::state::failed;
+      }
+      senders_.pop_front();
+      wake(*sender.node_);
+    }
+  }
+
   static std::size_t checked_capacity(std::size_t capacity, overflow_policy policy) {
     if (capacity == 0 && policy == overflow_policy::keep_latest)
       throw protocol_error(

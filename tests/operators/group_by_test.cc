@@ -2,14 +2,22 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <concepts>
 #include <initializer_list>
+#include <iterator>
+#include <limits>
 #include <map>
 #include <optional>
 #include <range/v3/view/iota.hpp>
 #include <range/v3/view/transform.hpp>
+#include <span>
 #include <stdexcept>
 #include <string>
+#include <string_view>
+#include <tuple>
+#include <type_traits>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -205,6 +213,129 @@ TEST(GroupBy, ADescriptionRunsAgainWithNoGroups) {
   EXPECT_EQ(coflow::run(std::vector{1, 2}, g),
             (std::map<int, std::vector<int>>{{1, {1}}, {2, {2}}}));
   EXPECT_EQ(coflow::run(std::vector{3}, g), (std::map<int, std::vector<int>>{{0, {3}}}));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Keys: NaN has a group of its own; a key that views the value is copied or rejected.
+
+constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+constexpr auto identity = [](double x) { return x; };
+
+// Floating-point keys get a NaN-aware comparator; other keys keep std::less.
+static_assert(std::same_as<decltype(coflow::run(std::vector<double>{},
+                                                sinks::group_by(identity, sinks::null()))),
+                           std::map<double, std::monostate, sinks::group_key_less>>);
+static_assert(
+    std::same_as<decltype(coflow::run(std::vector<double>{},
+                                      sinks::group_by([](double x) { return std::pair(1, x); },
+                                                      sinks::null()))),
+                 std::map<std::pair<int, double>, std::monostate, sinks::group_key_less>>);
+static_assert(
+    std::same_as<decltype(coflow::run(std::vector<int>{}, sinks::group_by(mod3, sinks::null()))),
+                 std::map<int, std::monostate>>);
+// Keys that would dangle are rejected (bad_group_by_span_key.cc checks the message).
+static_assert(coflow::detail::dangling_group_key_v<std::span<const int>>);
+static_assert(coflow::detail::dangling_group_key_v<const char*>);
+static_assert(coflow::detail::dangling_group_key_v<std::pair<int, std::span<int>>>);
+static_assert(!coflow::detail::dangling_group_key_v<std::string>);
+static_assert(!coflow::detail::dangling_group_key_v<const int*>);  // grouping by identity
+static_assert(std::same_as<coflow::detail::owning_group_key<std::string_view>::type, std::string>);
+static_assert(
+    std::same_as<coflow::detail::owning_group_key<std::tuple<int, std::wstring_view>>::type,
+                 std::tuple<int, std::wstring>>);
+
+std::size_t count_nans(const std::vector<double>& values) {
+  return static_cast<std::size_t>(
+      std::count_if(values.begin(), values.end(), [](double x) { return std::isnan(x); }));
+}
+
+TEST(GroupBy, PutsANanKeyInTheMiddleInAGroupOfItsOwnOrderedLast) {
+  auto groups =
+      coflow::run(std::vector{1.0, 2.0, nan, 3.0}, sinks::group_by(identity, sinks::to_vector()));
+  ASSERT_EQ(groups.size(), 4u);
+  EXPECT_EQ(groups.at(1.0), (std::vector{1.0}));
+  EXPECT_EQ(groups.at(2.0), (std::vector{2.0}));
+  EXPECT_EQ(groups.at(3.0), (std::vector{3.0}));
+  EXPECT_TRUE(std::isnan(std::prev(groups.end())->first));
+  EXPECT_EQ(groups.at(nan).size(), 1u);
+  EXPECT_EQ(count_nans(groups.at(nan)), 1u);
+}
+
+TEST(GroupBy, PutsANanKeyThatComesFirstInAGroupOfItsOwn) {
+  auto groups =
+      coflow::run(std::vector{nan, 1.0, 2.0, 1.0}, sinks::group_by(identity, sinks::to_vector()));
+  ASSERT_EQ(groups.size(), 3u);
+  EXPECT_EQ(groups.begin()->first, 1.0);
+  EXPECT_EQ(groups.at(1.0), (std::vector{1.0, 1.0}));
+  EXPECT_EQ(groups.at(2.0), (std::vector{2.0}));
+  EXPECT_EQ(groups.at(nan).size(), 1u);
+  EXPECT_EQ(count_nans(groups.at(nan)), 1u);
+}
+
+TEST(GroupBy, PutsEveryNanWhateverItsSignInOneGroup) {
+  const double negative_nan = -nan;
+  const double inf = std::numeric_limits<double>::infinity();
+  ASSERT_TRUE(std::signbit(negative_nan));
+  auto groups = coflow::run(std::vector{nan, 5.0, negative_nan, -1.0, nan, inf, negative_nan},
+                            sinks::group_by(identity, sinks::to_vector()));
+  std::vector<double> keys;
+  for (const auto& [key, members] : groups) keys.push_back(key);
+  ASSERT_EQ(keys.size(), 4u);
+  EXPECT_EQ(keys[0], -1.0);
+  EXPECT_EQ(keys[1], 5.0);
+  EXPECT_EQ(keys[2], inf);
+  EXPECT_TRUE(std::isnan(keys[3]));
+  EXPECT_EQ(groups.at(nan).size(), 4u);
+  EXPECT_EQ(count_nans(groups.at(negative_nan)), 4u);
+}
+
+TEST(GroupBy, GivesNanAGroupOfItsOwnForFloatAndLongDoubleKeys) {
+  auto as_float = [](double x) { return static_cast<float>(x); };
+  auto floats = coflow::run(std::vector{1.0, nan, 2.0, nan, 1.0},
+                            sinks::group_by(as_float, sinks::to_vector()));
+  ASSERT_EQ(floats.size(), 3u);
+  EXPECT_EQ(floats.at(1.0f).size(), 2u);
+  EXPECT_EQ(count_nans(floats.at(std::numeric_limits<float>::quiet_NaN())), 2u);
+  auto as_long_double = [](double x) { return static_cast<long double>(x); };
+  auto long_doubles = coflow::run(std::vector{nan, 1.0, 2.0, 1.0},
+                                  sinks::group_by(as_long_double, sinks::to_vector()));
+  ASSERT_EQ(long_doubles.size(), 3u);
+  EXPECT_EQ(long_doubles.at(1.0L).size(), 2u);
+  EXPECT_EQ(long_doubles.at(std::numeric_limits<long double>::quiet_NaN()).size(), 1u);
+}
+
+TEST(GroupBy, GivesNanAGroupOfItsOwnInsideAPairOrTupleKey) {
+  auto pair_key = [](double x) { return std::pair(x > 0, x); };
+  auto pairs = coflow::run(std::vector{1.0, nan, 1.0, 2.0, -nan},
+                           sinks::group_by(pair_key, sinks::to_vector()));
+  ASSERT_EQ(pairs.size(), 3u);
+  EXPECT_FALSE(pairs.begin()->first.first);  // NaN > 0 is false
+  EXPECT_EQ(count_nans(pairs.begin()->second), 2u);
+  EXPECT_EQ(pairs.at(std::pair(true, 1.0)).size(), 2u);
+  auto tuple_key = [](double x) { return std::tuple(x, 0); };
+  auto tuples =
+      coflow::run(std::vector{nan, 1.0, 2.0}, sinks::group_by(tuple_key, sinks::to_vector()));
+  EXPECT_EQ(tuples.size(), 3u);
+}
+
+struct named {
+  std::string name;
+  int value;
+};
+
+TEST(GroupBy, CopiesAStringViewKeyIntoAStringThatOutlivesTheValue) {
+  // Names longer than the small-string buffer, so that a key still viewing a value's name
+  // after the value is gone reads freed memory (AddressSanitizer reports it).
+  const std::string a(40, 'a');
+  const std::string b(40, 'b');
+  auto key = [](const named& n) { return std::string_view(n.name); };
+  auto groups =
+      coflow::run(std::vector<named>{{a, 1}, {b, 2}, {a, 3}, {b, 4}, {a, 5}},
+                  sinks::group_by(key, ops::transform(&named::value) | sinks::to_vector()));
+  EXPECT_TRUE((std::is_same_v<decltype(groups)::key_type, std::string>));
+  ASSERT_EQ(groups.size(), 2u);
+  EXPECT_EQ(groups.at(a), (std::vector{1, 3, 5}));
+  EXPECT_EQ(groups.at(b), (std::vector{2, 4}));
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 // Tests for pipeline/channel.hpp: FIFO order, back-pressure, close, the overflow policies,
-// rendezvous channels, misuse, and lifetime; typed over int, double and a move-only type.
+// rendezvous channels, misuse, a throwing move, and lifetime; typed over int, double and a
+// move-only type.
 #include "pipeline/scheduler/channel.hpp"
 
 #include <gmock/gmock.h>
@@ -8,6 +9,7 @@
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -300,6 +302,216 @@ TEST(Channel, WaitPolicyDropsNothing) {
   s.run();
   EXPECT_THAT(receiver.result(), ElementsAre(1, 2, 3));
   EXPECT_EQ(ch.dropped(), 0u);
+}
+
+// ---------------------------------------------------------------------------------------------
+// A throwing move of T: the value stays where it was, every task stays in a wait list or is
+// woken with the error, close() releases them all and nothing leaks.
+
+// move_failed is what an armed move throws; it names the value that could not be moved.
+struct move_failed : std::runtime_error {
+  explicit move_failed(int v)
+      : std::runtime_error("injected fault: move of " + std::to_string(v)), value(v) {}
+  int value;
+};
+
+// move_fault makes the n-th move of one chosen value throw, and counts moves and live values.
+struct move_fault {
+  int armed = -1;  // the value whose move throws; -1: none
+  long countdown = 0;
+  long moves = 0;  // the moves that succeeded
+  long live = 0;
+  long throws = 0;
+  void arm(int value, long nth = 1) noexcept {
+    armed = value;
+    countdown = nth;
+  }
+};
+
+// throwing_move carries a number; its move throws when the fault is armed for that number, and
+// then leaves the source as it was.
+class throwing_move {
+ public:
+  throwing_move(int v, move_fault& fault) noexcept : value_(v), fault_(&fault) { ++fault_->live; }
+  throwing_move(throwing_move&& other) : value_(other.value_), fault_(other.fault_) {
+    if (fault_->armed == value_ && --fault_->countdown == 0) {
+      fault_->armed = -1;
+      ++fault_->throws;
+      throw move_failed(value_);
+    }
+    other.value_ = -2;  // moved from
+    ++fault_->moves;
+    ++fault_->live;
+  }
+  throwing_move& operator=(throwing_move&&) = delete;
+  ~throwing_move() { --fault_->live; }
+  [[nodiscard]] int value() const noexcept { return value_; }
+
+ private:
+  int value_;
+  move_fault* fault_;
+};
+
+static_assert(!std::is_nothrow_move_constructible_v<throwing_move>);
+
+using fragile_channel = coflow::channel<throwing_move>;
+
+// Where every value went: each sent value must be received exactly once or reported to its
+// sender as not delivered.
+struct ledger {
+  std::vector<int> received;
+  std::vector<int> not_delivered;   // sends that threw
+  std::vector<int> receive_faults;  // receives that threw (their value stays in the channel)
+};
+
+// receive_all arms the fault for `arm` (if not -1), then receives until the channel is closed
+// and drained; a receive that throws is recorded and tried again.
+coflow::task<> receive_all(fragile_channel& ch, move_fault& fault, int arm, ledger& out) {
+  if (arm != -1) fault.arm(arm);
+  for (;;) {
+    try {
+      std::optional<throwing_move> v = co_await ch.receive();
+      if (!v) co_return;
+      out.received.push_back(v->value());
+    } catch (const move_failed& e) {
+      out.receive_faults.push_back(e.value);
+    }
+  }
+}
+
+// send_value sends v; if the send throws, v is recorded as not delivered.
+coflow::task<> send_value(fragile_channel& ch, move_fault& fault, int v, ledger& out) {
+  try {
+    co_await ch.send(throwing_move(v, fault));
+  } catch (const move_failed& e) {
+    out.not_delivered.push_back(e.value);
+  }
+}
+
+// moves_per_send is the number of moves of a value that `co_await ch.send(value)` makes, the
+// last one into the channel: send() moves it into its awaiter, and some compilers move the
+// awaiter before awaiting it. Measured by sending to a channel with room.
+long moves_per_send() {
+  move_fault probe;
+  ledger unused;
+  virtual_scheduler s;
+  fragile_channel ch(1);
+  s.run(send_value(ch, probe, 7, unused));
+  return probe.moves;
+}
+
+// send_armed sends v with the fault armed for it so that its move into the channel (the
+// hand-off to a receiver, or the append to the buffer) throws.
+coflow::task<> send_armed(fragile_channel& ch, move_fault& fault, int v, ledger& out) {
+  fault.arm(v, moves_per_send());
+  co_await send_value(ch, fault, v, out);
+}
+
+coflow::task<> send_then_close(fragile_channel& ch, move_fault& fault, std::vector<int> values,
+                               ledger& out) {
+  for (int v : values) co_await send_value(ch, fault, v, out);
+  ch.close();
+}
+
+TEST(ChannelThrowingMove, AReceiveMakingRoomWakesTheSenderWhoseValueCannotMoveInWithTheError) {
+  move_fault fault;
+  ledger out;
+  {
+    virtual_scheduler s;
+    fragile_channel ch(1);
+    s.spawn(send_then_close(ch, fault, {1, 2, 3}, out));  // 1 fills the buffer, 2 waits
+    s.spawn(receive_all(ch, fault, 2, out));              // taking 1 makes room: moving 2 in throws
+    EXPECT_NO_THROW(s.run());                             // no task stranded: no deadlock
+    EXPECT_EQ(ch.size(), 0u);
+  }
+  EXPECT_EQ(fault.throws, 1);
+  EXPECT_THAT(out.received, ElementsAre(1, 3));
+  EXPECT_THAT(out.not_delivered, ElementsAre(2));
+  EXPECT_TRUE(out.receive_faults.empty());
+  EXPECT_EQ(fault.live, 0);
+}
+
+TEST(ChannelThrowingMove, ASendToAWaitingReceiverThatThrowsLeavesTheReceiverWaiting) {
+  for (std::size_t capacity : {0u, 2u}) {
+    SCOPED_TRACE(testing::Message() << "capacity " << capacity);
+    move_fault fault;
+    ledger out;
+    {
+      virtual_scheduler s;
+      fragile_channel ch(capacity);
+      auto sender = [](fragile_channel& c, move_fault& f, ledger& o) -> coflow::task<> {
+        co_await send_armed(c, f, 5, o);  // the hand-off to the waiting receiver throws
+        co_await send_value(c, f, 6, o);  // the receiver still waits, and gets this one
+        c.close();
+      };
+      s.spawn(receive_all(ch, fault, -1, out));
+      s.spawn(sender(ch, fault, out));
+      EXPECT_NO_THROW(s.run());
+      EXPECT_EQ(ch.size(), 0u);
+    }
+    EXPECT_EQ(fault.throws, 1);
+    EXPECT_THAT(out.received, ElementsAre(6));
+    EXPECT_THAT(out.not_delivered, ElementsAre(5));
+    EXPECT_TRUE(out.receive_faults.empty());
+    EXPECT_EQ(fault.live, 0);
+  }
+}
+
+TEST(ChannelThrowingMove, AReceiveFromAWaitingSenderThatThrowsLeavesTheSenderWaiting) {
+  move_fault fault;
+  ledger out;
+  {
+    virtual_scheduler s;
+    fragile_channel ch(0);
+    s.spawn(send_then_close(ch, fault, {5, 6}, out));  // 5 waits for a receiver
+    s.spawn(receive_all(ch, fault, 5, out));           // taking 5 throws once; 5 stays
+    EXPECT_NO_THROW(s.run());
+  }
+  EXPECT_EQ(fault.throws, 1);
+  EXPECT_THAT(out.receive_faults, ElementsAre(5));
+  EXPECT_THAT(out.received, ElementsAre(5, 6));
+  EXPECT_TRUE(out.not_delivered.empty());
+  EXPECT_EQ(fault.live, 0);
+}
+
+TEST(ChannelThrowingMove, AReceiveFromTheBufferThatThrowsLeavesTheValueBuffered) {
+  move_fault fault;
+  ledger out;
+  {
+    virtual_scheduler s;
+    fragile_channel ch(1);
+    s.spawn(send_then_close(ch, fault, {1, 2, 3}, out));  // 1 fills the buffer, 2 waits
+    s.spawn(receive_all(ch, fault, 1, out));              // taking 1 throws once; 1 stays
+    EXPECT_NO_THROW(s.run());
+  }
+  EXPECT_EQ(fault.throws, 1);
+  EXPECT_THAT(out.receive_faults, ElementsAre(1));
+  EXPECT_THAT(out.received, ElementsAre(1, 2, 3));
+  EXPECT_TRUE(out.not_delivered.empty());
+  EXPECT_EQ(fault.live, 0);
+}
+
+TEST(ChannelThrowingMove, KeepLatestDiscardsNothingWhenTheNewValueCannotMoveIn) {
+  move_fault fault;
+  ledger out;
+  {
+    virtual_scheduler s;
+    fragile_channel ch(2, coflow::overflow_policy::keep_latest);
+    auto sender = [](fragile_channel& c, move_fault& f, ledger& o) -> coflow::task<> {
+      co_await send_value(c, f, 1, o);
+      co_await send_value(c, f, 2, o);
+      co_await send_armed(c, f, 3, o);  // full: 3 would replace 1, but its move throws
+      c.close();
+    };
+    s.run(sender(ch, fault, out));
+    EXPECT_EQ(ch.size(), 2u);
+    EXPECT_EQ(ch.dropped(), 0u);
+    s.run(receive_all(ch, fault, -1, out));
+  }
+  EXPECT_EQ(fault.throws, 1);
+  EXPECT_THAT(out.received, ElementsAre(1, 2));
+  EXPECT_THAT(out.not_delivered, ElementsAre(3));
+  EXPECT_EQ(fault.live, 0);
 }
 
 // ---------------------------------------------------------------------------------------------
