@@ -31,6 +31,8 @@
 //   aggregate's own bind (coroutine frames, if it has coroutine stages).
 #pragma once
 
+#include "pipeline/detail/require_cpp20.hpp"
+
 #include <concepts>
 #include <functional>
 #include <map>

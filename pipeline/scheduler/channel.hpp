@@ -38,6 +38,8 @@
 // and moves each value once into the buffer and once out (once in all on a hand-off).
 #pragma once
 
+#include "pipeline/detail/require_cpp20.hpp"
+
 #include <coroutine>
 #include <cstddef>
 #include <cstdint>
