@@ -51,3 +51,4 @@
 #include "pipeline/scheduler/task.hpp"
 #include "pipeline/stage.hpp"
 #include "pipeline/status.hpp"
+#include "pipeline/version.hpp"
