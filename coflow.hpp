@@ -3,6 +3,8 @@
 // they use instead. Note that it brings in range-v3 (through views::through).
 #pragma once
 
+#include "pipeline/detail/require_cpp20.hpp"
+
 #include "operators/averager.hpp"
 #include "operators/batch.hpp"
 #include "operators/count.hpp"
@@ -50,3 +52,4 @@
 #include "pipeline/scheduler/task.hpp"
 #include "pipeline/stage.hpp"
 #include "pipeline/status.hpp"
+#include "pipeline/version.hpp"

@@ -21,6 +21,8 @@
 // Cost: fused: a subtraction and a division per value, no resume, no allocation.
 #pragma once
 
+#include "pipeline/detail/require_cpp20.hpp"
+
 #include <cstdint>
 #include <type_traits>
 

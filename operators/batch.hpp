@@ -19,6 +19,8 @@
 //   grows geometrically). Nothing is allocated for a stream that ends on a batch boundary.
 #pragma once
 
+#include "pipeline/detail/require_cpp20.hpp"
+
 #include <algorithm>
 #include <concepts>
 #include <cstddef>

@@ -16,6 +16,8 @@
 // Cost: fused: one increment per value, no resume, no allocation.
 #pragma once
 
+#include "pipeline/detail/require_cpp20.hpp"
+
 #include <cstdint>
 #include <type_traits>
 

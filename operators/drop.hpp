@@ -11,6 +11,8 @@
 // Cost: stateless apart from a counter, fused: no resume, no allocation.
 #pragma once
 
+#include "pipeline/detail/require_cpp20.hpp"
+
 #include <cstddef>
 #include <type_traits>
 #include <utility>

@@ -22,6 +22,8 @@
 // Cost: fused: two multiplications and an addition per value, no resume, no allocation.
 #pragma once
 
+#include "pipeline/detail/require_cpp20.hpp"
+
 #include <charconv>
 #include <stdexcept>
 #include <string>

@@ -16,6 +16,8 @@
 // Cost: stateless, fused: one inline call of pred per value, no resume, no allocation.
 #pragma once
 
+#include "pipeline/detail/require_cpp20.hpp"
+
 #include <algorithm>
 #include <array>
 #include <concepts>

@@ -10,6 +10,8 @@
 // Cost: one inline call per value.
 #pragma once
 
+#include "pipeline/detail/require_cpp20.hpp"
+
 #include <concepts>
 #include <functional>
 #include <type_traits>

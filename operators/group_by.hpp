@@ -43,6 +43,8 @@
 //   map node and the aggregate's own bind (coroutine frames, if it has coroutine stages).
 #pragma once
 
+#include "pipeline/detail/require_cpp20.hpp"
+
 #include <array>
 #include <cmath>
 #include <concepts>

@@ -10,6 +10,8 @@
 // Cost: one move assignment per value.
 #pragma once
 
+#include "pipeline/detail/require_cpp20.hpp"
+
 #include <optional>
 #include <utility>
 

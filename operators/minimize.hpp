@@ -17,6 +17,8 @@
 // Cost: fused: one comparison and one copy per value, no resume, no allocation of its own.
 #pragma once
 
+#include "pipeline/detail/require_cpp20.hpp"
+
 #include <cmath>
 #include <concepts>
 #include <optional>

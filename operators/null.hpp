@@ -8,6 +8,8 @@
 // Semantics: never done. Exceptions: none. Cost: none beyond destroying the value.
 #pragma once
 
+#include "pipeline/detail/require_cpp20.hpp"
+
 #include "pipeline/stage.hpp"
 
 namespace coflow {

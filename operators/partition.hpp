@@ -23,6 +23,8 @@
 // Cost: per value, one call of pred and one move; no allocation of its own.
 #pragma once
 
+#include "pipeline/detail/require_cpp20.hpp"
+
 #include <concepts>
 #include <functional>
 #include <type_traits>

@@ -10,6 +10,8 @@
 // Cost: one formatted write per value.
 #pragma once
 
+#include "pipeline/detail/require_cpp20.hpp"
+
 #include <ostream>
 #include <string>
 #include <utility>

@@ -21,6 +21,8 @@
 // Cost: fused: one formatted write per value, no resume, no allocation of its own.
 #pragma once
 
+#include "pipeline/detail/require_cpp20.hpp"
+
 #include <ostream>
 #include <type_traits>
 #include <utility>

@@ -35,6 +35,8 @@
 //   value.
 #pragma once
 
+#include "pipeline/detail/require_cpp20.hpp"
+
 #include <algorithm>
 #include <concepts>
 #include <cstddef>

@@ -19,6 +19,8 @@
 //   allocation and n copies.
 #pragma once
 
+#include "pipeline/detail/require_cpp20.hpp"
+
 #include <concepts>
 #include <cstddef>
 #include <stdexcept>

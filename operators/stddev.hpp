@@ -18,6 +18,8 @@
 // Cost: fused: variance's few operations and one std::sqrt per value, no resume, no allocation.
 #pragma once
 
+#include "pipeline/detail/require_cpp20.hpp"
+
 #include <cmath>
 #include <type_traits>
 

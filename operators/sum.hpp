@@ -24,6 +24,8 @@
 // Cost: fused: one checked addition per value, no resume, no allocation.
 #pragma once
 
+#include "pipeline/detail/require_cpp20.hpp"
+
 #include <concepts>
 #include <cstdint>
 #include <stdexcept>

@@ -28,6 +28,8 @@
 //   check of each branch; no allocation of its own.
 #pragma once
 
+#include "pipeline/detail/require_cpp20.hpp"
+
 #include <concepts>
 #include <cstddef>
 #include <tuple>

@@ -9,6 +9,8 @@
 // Cost: amortized O(1) per value (std::vector::push_back).
 #pragma once
 
+#include "pipeline/detail/require_cpp20.hpp"
+
 #include <utility>
 #include <vector>
 

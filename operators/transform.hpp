@@ -15,6 +15,8 @@
 // Cost: stateless, fused: one inline call of fn per value, no resume, no allocation.
 #pragma once
 
+#include "pipeline/detail/require_cpp20.hpp"
+
 #include <algorithm>
 #include <array>
 #include <concepts>

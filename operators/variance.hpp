@@ -22,6 +22,8 @@
 // Cost: fused: a handful of floating-point operations per value, no resume, no allocation.
 #pragma once
 
+#include "pipeline/detail/require_cpp20.hpp"
+
 #include <type_traits>
 
 #include "operators/detail/welford.hpp"

@@ -15,6 +15,8 @@
 // into each other, except where a coroutine stage resumes its frame.
 #pragma once
 
+#include "pipeline/detail/require_cpp20.hpp"
+
 #include <cstddef>
 #include <tuple>
 #include <type_traits>

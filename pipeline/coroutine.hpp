@@ -74,6 +74,8 @@
 //   parameters by value, or by non-const reference to an object the caller keeps alive.
 #pragma once
 
+#include "pipeline/detail/require_cpp20.hpp"
+
 #include <concepts>
 #include <coroutine>
 #include <cstddef>

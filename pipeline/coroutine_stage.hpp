@@ -19,6 +19,8 @@
 // Lifetime: the node owns the coroutine; destroying the pipeline destroys its frame.
 #pragma once
 
+#include "pipeline/detail/require_cpp20.hpp"
+
 #include <concepts>
 #include <span>
 #include <type_traits>

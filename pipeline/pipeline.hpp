@@ -21,6 +21,8 @@
 // returns (the call that ran it then throws protocol_error).
 #pragma once
 
+#include "pipeline/detail/require_cpp20.hpp"
+
 #include <memory>
 #include <optional>
 #include <string>

@@ -6,6 +6,8 @@
 // calling code, never a runtime condition; the message names the mistake.
 #pragma once
 
+#include "pipeline/detail/require_cpp20.hpp"
+
 #include <stdexcept>
 #include <string>
 

@@ -17,6 +17,8 @@
 // value on and resumes at once, without consuming input.
 #pragma once
 
+#include "pipeline/detail/require_cpp20.hpp"
+
 #include <cstddef>
 #include <ranges>
 #include <span>

@@ -24,6 +24,8 @@
 // beyond the frames of coroutine stages.
 #pragma once
 
+#include "pipeline/detail/require_cpp20.hpp"
+
 #include <algorithm>
 #include <cstddef>
 #include <iterator>

@@ -55,6 +55,8 @@
 //   A coflow::coroutine<In, Out> is itself a stage: its replies and emits are its output.
 #pragma once
 
+#include "pipeline/detail/require_cpp20.hpp"
+
 #include <concepts>
 #include <cstddef>
 #include <span>

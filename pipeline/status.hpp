@@ -4,6 +4,8 @@
 // inspect.getgeneratorstate reports it (GEN_CREATED, GEN_RUNNING, GEN_SUSPENDED, GEN_CLOSED).
 #pragma once
 
+#include "pipeline/detail/require_cpp20.hpp"
+
 #include <ostream>
 #include <string_view>
 

@@ -53,6 +53,8 @@
 //   profile and the stage names); none per value and none per binding.
 #pragma once
 
+#include "pipeline/detail/require_cpp20.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <cstddef>

@@ -18,6 +18,8 @@
 // Cost: none per value; the bound node is the part's own.
 #pragma once
 
+#include "pipeline/detail/require_cpp20.hpp"
+
 #include <string>
 #include <type_traits>
 #include <utility>

@@ -6,6 +6,8 @@
 // Not thread-safe: read it when no run is in progress, or from the thread that runs it.
 #pragma once
 
+#include "pipeline/detail/require_cpp20.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <cstddef>

@@ -44,6 +44,8 @@
 //   non-const reference to an object the caller keeps alive.
 #pragma once
 
+#include "pipeline/detail/require_cpp20.hpp"
+
 #include <coroutine>
 #include <cstddef>
 #include <exception>

@@ -16,6 +16,8 @@
 // Cost: one send() per value.
 #pragma once
 
+#include "pipeline/detail/require_cpp20.hpp"
+
 #include <cstddef>
 #include <iterator>
 #include <memory>

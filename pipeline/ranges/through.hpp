@@ -22,6 +22,8 @@
 //   and the consumer (the buffer is reused: no allocation per value after the first few).
 #pragma once
 
+#include "pipeline/detail/require_cpp20.hpp"
+
 #include <concepts>
 #include <range/v3/range/concepts.hpp>
 #include <range/v3/range/traits.hpp>

@@ -55,6 +55,8 @@
 // once on a hand-off to a ready receive, twice on one to a receiver that waited.
 #pragma once
 
+#include "pipeline/detail/require_cpp20.hpp"
+
 #include <coroutine>
 #include <cstddef>
 #include <cstdint>

@@ -18,6 +18,8 @@
 // throws coflow::protocol_error); it starts at its epoch, time_point{}.
 #pragma once
 
+#include "pipeline/detail/require_cpp20.hpp"
+
 #include <chrono>
 #include <concepts>
 #include <cstdint>

@@ -24,6 +24,8 @@
 // Cost: waiting and waking are O(1) each and never allocate (waiters are linked in place).
 #pragma once
 
+#include "pipeline/detail/require_cpp20.hpp"
+
 #include <coroutine>
 
 #include "pipeline/scheduler/detail/intrusive_list.hpp"

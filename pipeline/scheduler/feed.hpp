@@ -28,6 +28,8 @@
 // Cost: one task frame; per value, one channel receive and one target.send().
 #pragma once
 
+#include "pipeline/detail/require_cpp20.hpp"
+
 #include <concepts>
 #include <optional>
 #include <type_traits>

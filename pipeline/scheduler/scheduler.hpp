@@ -41,6 +41,8 @@
 // number of tasks asleep at once and keeps that capacity.
 #pragma once
 
+#include "pipeline/detail/require_cpp20.hpp"
+
 #include <chrono>
 #include <concepts>
 #include <cstddef>

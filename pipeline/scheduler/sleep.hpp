@@ -24,6 +24,8 @@
 // allocates only when more tasks sleep at once than ever before in that scheduler.
 #pragma once
 
+#include "pipeline/detail/require_cpp20.hpp"
+
 #include <chrono>
 #include <coroutine>
 #include <exception>

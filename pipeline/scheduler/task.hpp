@@ -45,6 +45,8 @@
 // reaches a co_await that suspends keeps the thread: scheduling is cooperative.
 #pragma once
 
+#include "pipeline/detail/require_cpp20.hpp"
+
 #include <concepts>
 #include <coroutine>
 #include <exception>
