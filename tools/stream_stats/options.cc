@@ -46,8 +46,10 @@ constexpr const char* description =
 
 constexpr const char* footer =
     R"(Input: one number per line; with --column, CSV (a header line is detected when the first
-line's field is not a number and the next line's is). Lines that do not parse are counted and
-the first 5 shown on stderr with their line numbers; they never stop the run.
+line's field is not a number and the next line's is). A leading UTF-8 byte order mark is
+skipped. Lines that do not parse (blank ones included) are counted and the first 5 shown on
+stderr with their line numbers; they never stop the run, but with --strict the exit status
+says there were some. A relative FILE under `bazel run` is read from where bazel was run.
 
 Examples:
   stream_stats                       a built-in stream of a million sensor readings
@@ -56,8 +58,13 @@ Examples:
   seq 1 10 | stream_stats -          stdin
   stream_stats sales.csv -c price --by region --format json
 
-Exit status: 0 on success (malformed lines included), 1 when the input cannot be read (a
-missing file, an unknown column), 2 for a bad command line.)";
+Output: text from the input (keys, malformed lines) is shown with control characters escaped
+(\u001b) and, in JSON, invalid UTF-8 replaced by U+FFFD.
+
+Exit status: 0 on success (malformed lines included); 1 when the input cannot be read (a
+missing file, an unknown column, a read error: the report of what was read comes first), when
+no line of a non-empty input held a number, with --strict when a line was malformed, or when
+the output cannot be written; 2 for a bad command line.)";
 
 }  // namespace
 
@@ -76,6 +83,7 @@ command_line parse_command_line(std::span<const char* const> args) {
   std::string readings;
   bool quiet = false;
   bool profile = false;
+  bool strict = false;
   auto* input_option =
       app.add_option("input", input, "File to read, - for stdin (default: built-in stream)")
           ->type_name("FILE");
@@ -101,6 +109,8 @@ command_line parse_command_line(std::span<const char* const> args) {
   app.add_flag("-q,--quiet", quiet, "No progress or throughput line on stderr");
   app.add_flag("--profile", profile,
                "Print values in, values out and time of each pipeline stage on stderr");
+  app.add_flag("--strict", strict,
+               "Fail (exit 1, after the report) when a line is malformed, naming the first");
 
   try {
     app.parse(static_cast<int>(args.size()), args.data());
@@ -121,8 +131,17 @@ command_line parse_command_line(std::span<const char* const> args) {
   if (readings_option->count() > 0) o.readings = parse_whole_number(readings, "--readings");
   o.quiet = quiet;
   o.profile = profile;
+  o.strict = strict;
   if (o.by && !o.column && o.input) {
     throw usage_error("--by needs --column: say which CSV column holds the values");
+  }
+  if (o.input && (seed_option->count() > 0 || readings_option->count() > 0)) {
+    const bool both = seed_option->count() > 0 && readings_option->count() > 0;
+    throw usage_error(fmt::format("{} only appl{} to the built-in stream, not to an input file",
+                                  both                       ? "--seed and --readings"
+                                  : seed_option->count() > 0 ? "--seed"
+                                                             : "--readings",
+                                  both ? "y" : "ies"));
   }
   return {std::move(o), {}};
 }

@@ -8,7 +8,7 @@
 //
 // Exceptions: usage_error, with a one-line message naming the option, for an unknown option,
 // a bad value (--every 0, --alpha 2, --format xml, --column 0) or options that do not go
-// together (--by without --column on a file).
+// together (--by without --column on a file, --seed or --readings with a file).
 #pragma once
 
 #include <cstdint>
@@ -40,6 +40,7 @@ struct options {
   std::uint64_t readings = default_readings;
   bool quiet = false;
   bool profile = false;  // --profile: values and time per pipeline stage on stderr
+  bool strict = false;   // --strict: a malformed line fails the run (after the report)
 };
 
 /// command_line is what the command line asks for: a run, or the help text.

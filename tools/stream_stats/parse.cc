@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <system_error>
@@ -32,6 +33,35 @@ std::string_view describe(number_problem problem) noexcept {
   return "not a number";
 }
 
+namespace {
+
+// Whether a number that from_chars found out of range is below 1 in magnitude, hence one that
+// underflowed rather than overflowed: from_chars reports both the same way. `digits` is a whole
+// decimal number in from_chars' syntax (an optional '-', digits with an optional '.', an
+// optional exponent). Exponents are clamped far beyond any double's.
+bool is_below_one(std::string_view digits) noexcept {
+  if (!digits.empty() && digits.front() == '-') digits.remove_prefix(1);
+  const auto e = digits.find_first_of("eE");
+  long long exponent = 0;
+  if (e != std::string_view::npos) {
+    std::string_view power = digits.substr(e + 1);
+    digits = digits.substr(0, e);
+    const bool negative = !power.empty() && power.front() == '-';
+    if (!power.empty() && (power.front() == '-' || power.front() == '+')) power.remove_prefix(1);
+    for (char c : power) exponent = std::min(exponent * 10 + (c - '0'), 1'000'000'000LL);
+    if (negative) exponent = -exponent;
+  }
+  // The power of ten of the first significant digit, before the exponent.
+  const auto point = std::min(digits.find('.'), digits.size());
+  const auto first = digits.find_first_of("123456789");
+  if (first == std::string_view::npos) return true;  // zero: never out of range, but below one
+  const long long lead = first < point ? static_cast<long long>(point - first) - 1
+                                       : -static_cast<long long>(first - point);
+  return lead + exponent < 0;
+}
+
+}  // namespace
+
 parsed_number check_number(std::string_view text) noexcept {
   text = trim(text);
   if (text.empty()) return {std::nullopt, number_problem::empty};
@@ -46,7 +76,12 @@ parsed_number check_number(std::string_view text) noexcept {
   double value = 0;
   const char* const end = digits.data() + digits.size();
   const auto [ptr, ec] = std::from_chars(digits.data(), end, value);
-  if (ec == std::errc::result_out_of_range) return {std::nullopt, number_problem::out_of_range};
+  if (ec == std::errc::result_out_of_range && ptr == end) {
+    // A number too small for a double is the nearest double, zero (from_chars gives
+    // subnormals), as strtod says; only one too large for it is out of range.
+    if (!is_below_one(digits)) return {std::nullopt, number_problem::out_of_range};
+    return {digits.front() == '-' ? -0.0 : 0.0, number_problem::none};
+  }
   if (ec != std::errc{} || ptr != end) return {std::nullopt, number_problem::not_a_number};
   if (!std::isfinite(value)) return {std::nullopt, number_problem::not_finite};
   return {value, number_problem::none};

@@ -39,6 +39,13 @@ class input_error : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// output_error is output that cannot be written: a full disk, a closed pipe. The tool stops at
+/// once, prints its message on one line and exits with status 1.
+class output_error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 /// trim returns `text` without leading and trailing blanks (spaces, tabs, CR, LF).
 std::string_view trim(std::string_view text) noexcept;
 
@@ -56,7 +63,8 @@ struct parsed_number {
 
 /// check_number parses a decimal or scientific number (blanks around it and a leading '+'
 /// allowed) with std::from_chars. "nan", "inf" and values beyond a double's range are
-/// rejected: a statistic over them would be meaningless.
+/// rejected: a statistic over them would be meaningless. A value too small for a double
+/// (1e-400) reads as the nearest double, as strtod reads it: zero, or a subnormal.
 parsed_number check_number(std::string_view text) noexcept;
 
 /// parse_number is check_number's value alone.

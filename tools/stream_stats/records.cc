@@ -6,12 +6,16 @@
 #include <utility>
 
 #include "pipeline/receive.hpp"
+#include "tools/stream_stats/text.hpp"
 
 namespace stream_stats {
 
 namespace {
 
-std::string kept_text(std::string_view text) { return std::string(text.substr(0, max_kept_text)); }
+// The start of a line, cut between two characters so that what is kept stays UTF-8 if it was.
+std::string kept_text(std::string_view text) {
+  return std::string(text.substr(0, utf8_prefix(text, max_kept_text)));
+}
 
 malformed bad_line(const input_line& line, std::string reason) {
   return malformed{line.number, std::move(reason), kept_text(line.text)};
@@ -46,10 +50,10 @@ std::size_t find_column(const column_spec& spec, const std::vector<csv_field>& h
   for (std::size_t i = 0; i < header.size(); ++i) {
     const std::string field = unquote(header[i]);
     if (field == name) return i;
-    names += fmt::format("{}\"{}\"", i == 0 ? "" : ", ", field);
+    names += fmt::format("{}{}", i == 0 ? "" : ", ", shown_text(field));
   }
   throw input_error(
-      fmt::format("{} \"{}\": unknown column; the header has {}", option, name, names));
+      fmt::format("{} {}: unknown column; the header has {}", option, shown_text(name), names));
 }
 
 // Labels from a header row, or "column N" where it has no usable name.
@@ -101,6 +105,9 @@ coflow::coroutine<input_line, record> parse_records(reader_config config, header
     while (line) line = co_yield parse_plain_line(*line);
     co_return;
   }
+  // Blank lines before the header are reported like any blank line; the header, or the first
+  // row, is the first line that holds something.
+  while (line && trim(line->text).empty()) line = co_yield bad_line(*line, "empty line");
   if (!line) co_return;
 
   std::vector<csv_field> fields;

@@ -15,7 +15,8 @@
 //   dropped. Without a value column a line is one number. With one, lines are CSV: a column
 //   chosen by name makes the first line the header; with columns chosen by number, the first
 //   line is taken as a header when its value field is not a number while the next line's is.
-//   A header outputs no record.
+//   A header outputs no record. Blank lines before it are malformed ("empty line") like blank
+//   lines anywhere, and the header is the first line after them.
 // Exceptions: input_error for a column name that the header lacks, or a column number beyond
 //   the first line's fields; the pipeline then stops and the error reaches the caller of run().
 // Lifetime: a line's text is read before the next line is taken, never kept; records own
@@ -79,7 +80,8 @@ struct header_info {
 /// the stage.
 coflow::coroutine<input_line, record> parse_records(reader_config config, header_info* header);
 
-/// max_kept_text is how much of a malformed line a record keeps.
+/// max_kept_text is how many bytes of a malformed line a record keeps at most (fewer when the
+/// cut would split a UTF-8 character).
 inline constexpr std::size_t max_kept_text = 200;
 
 /// parse_plain_line reads a line that holds one number.

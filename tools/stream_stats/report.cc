@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <iterator>
 
 namespace stream_stats {
@@ -44,52 +46,26 @@ std::string csv_escape(std::string_view text) {
   return quoted;
 }
 
-namespace {
-
-// Escapes text for a JSON string or a message; bytes from 0x80 pass through (UTF-8).
-void append_escaped(std::string& to, std::string_view text) {
-  for (char c : text) {
-    switch (c) {
-      case '"':
-        to += "\\\"";
-        break;
-      case '\\':
-        to += "\\\\";
-        break;
-      case '\n':
-        to += "\\n";
-        break;
-      case '\r':
-        to += "\\r";
-        break;
-      case '\t':
-        to += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          fmt::format_to(std::back_inserter(to), "\\u{:04x}", static_cast<unsigned char>(c));
-        } else {
-          to += c;
-        }
-    }
-  }
-}
-
-}  // namespace
-
 std::string json_string(std::string_view text) {
   std::string literal = "\"";
-  append_escaped(literal, text);
+  append_escaped(literal, text, quotes::escaped);
   literal += '"';
   return literal;
 }
 
-std::string shown_text(std::string_view text, std::size_t width) {
-  std::string shown = "\"";
-  append_escaped(shown, text.substr(0, width));
-  shown += '"';
-  if (text.size() > width) shown += "...";
-  return shown;
+void check_output(const std::ostream& out) {
+  if (out) return;
+  const int error = errno;
+  throw output_error(
+      fmt::format("cannot write to stdout: {}", error != 0 ? std::strerror(error) : "I/O error"));
+}
+
+void flush_output(std::ostream& out) {
+  if (out) {
+    errno = 0;  // else keep the reason of the write that failed
+    out.flush();
+  }
+  check_output(out);
 }
 
 std::string format_malformed(const report& result, std::string_view program) {
@@ -97,7 +73,8 @@ std::string format_malformed(const report& result, std::string_view program) {
   std::string lines;
   auto out = std::back_inserter(lines);
   for (const malformed& bad : result.first_malformed) {
-    fmt::format_to(out, "{}: line {}: {}", program, bad.line, bad.reason);
+    fmt::format_to(out, "{}: line {}: ", program, bad.line);
+    append_escaped(lines, bad.reason, quotes::kept);  // it may name a column of the input
     if (!bad.text.empty()) fmt::format_to(out, ": {}", shown_text(bad.text));
     lines += '\n';
   }
@@ -125,7 +102,16 @@ std::string format_throughput(std::string_view program, std::uint64_t values, do
 report_writer::report_writer(output_format format, double alpha, std::ostream& out)
     : format_(format), alpha_(alpha), out_(out) {
   // CSV has one header for every row, running ones included: write it before any.
-  if (format_ == output_format::csv) out_ << "kind,key,count,mean,min,max,stddev,ewma\n";
+  if (format_ == output_format::csv) write("kind,key,count,mean,min,max,stddev,ewma\n", false);
+}
+
+void report_writer::write(std::string_view text, bool flush) {
+  if (out_) {
+    errno = 0;  // else keep the reason of the write that failed
+    out_ << text;
+    if (flush) out_.flush();
+  }
+  check_output(out_);
 }
 
 std::string report_writer::ewma_label() const { return fmt::format("ewma({})", alpha_); }
@@ -137,7 +123,7 @@ std::array<std::optional<double>, 5> statistics_of(const summary& s) {
 }
 
 std::string csv_row(std::string_view kind, std::string_view key, const summary& s) {
-  std::string row = fmt::format("{},{},{}", kind, csv_escape(key), s.count);
+  std::string row = fmt::format("{},{},{}", kind, csv_escape(escape_controls(key)), s.count);
   for (const auto& value : statistics_of(s)) {
     row += ',';
     row += format_value(value, output_format::csv);
@@ -179,14 +165,19 @@ void report_writer::running(const summary& now) {
         fmt::format_to(out, "{:>{}}", format_value(value, output_format::table), running_width);
       }
       row += '\n';
-      out_ << row << std::flush;  // a running row is for watching: show it now
+      write(row, true);  // a running row is for watching: show it now
       break;
     }
     case output_format::csv:
-      out_ << csv_row("running", "", now) << std::flush;
+      write(csv_row("running", "", now), true);
       break;
     case output_format::json:
-      running_.push_back(now);
+      // Row by row, so that memory stays flat however many rows come; a failed write still
+      // shows within a buffer's worth of rows.
+      write(fmt::format("{}\n    {}", running_header_written_ ? "," : "{\n  \"running\": [",
+                        json_object(now)),
+            false);
+      running_header_written_ = true;
       break;
   }
 }
@@ -203,7 +194,7 @@ void report_writer::finish(const report& result) {
       write_json(result);
       break;
   }
-  out_.flush();
+  flush_output(out_);
 }
 
 void report_writer::write_table(const report& result) {
@@ -234,10 +225,11 @@ void report_writer::write_table(const report& result) {
   if (result.grouped) {
     // One row per key; each column as wide as its widest cell.
     std::vector<std::array<std::string, 7>> rows;
-    rows.push_back({result.key_label, "count", "mean", "min", "max", "stddev", ewma_label()});
+    rows.push_back(
+        {escape_controls(result.key_label), "count", "mean", "min", "max", "stddev", ewma_label()});
     for (const auto& [key, s] : result.groups) {
       std::array<std::string, 7> row;
-      row[0] = key.empty() ? "\"\"" : key;
+      row[0] = key.empty() ? "\"\"" : escape_controls(key);
       row[1] = group_digits(s.count);
       const auto values = statistics_of(s);
       for (std::size_t i = 0; i < values.size(); ++i) row[i + 2] = format_value(values[i], format_);
@@ -256,18 +248,19 @@ void report_writer::write_table(const report& result) {
       text += '\n';
     }
   }
-  out_ << text;
+  write(text, false);
 }
 
 void report_writer::write_csv(const report& result) {
   std::string text;
   for (const auto& [key, s] : result.groups) text += csv_row("group", key, s);
   text += csv_row("total", "", result.total);
-  out_ << text;
+  write(text, false);
 }
 
 void report_writer::write_json(const report& result) {
-  std::string text = "{\n";
+  // With --every, the document and its "running" list are open: close the list.
+  std::string text = running_header_written_ ? "\n  ],\n" : "{\n";
   auto out = std::back_inserter(text);
   fmt::format_to(out, "  \"count\": {},\n", result.total.count);
   constexpr std::array<std::string_view, 5> names = {"mean", "min", "max", "stddev", "ewma"};
@@ -291,15 +284,8 @@ void report_writer::write_json(const report& result) {
     }
     text += result.groups.empty() ? "}" : "\n  }";
   }
-  if (!running_.empty()) {
-    text += ",\n  \"running\": [";
-    for (std::size_t i = 0; i < running_.size(); ++i) {
-      fmt::format_to(out, "{}\n    {}", i == 0 ? "" : ",", json_object(running_[i]));
-    }
-    text += "\n  ]";
-  }
   text += "\n}\n";
-  out_ << text;
+  write(text, false);
 }
 
 }  // namespace stream_stats

@@ -4,8 +4,10 @@
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <charconv>
 #include <cmath>
+#include <cstring>
 #include <numbers>
 #include <random>
 #include <string_view>
@@ -15,11 +17,19 @@ namespace stream_stats {
 coflow::generator<input_line> read_lines(std::istream& in, std::string name) {
   std::string text;
   std::uint64_t number = 0;
+  errno = 0;
   while (std::getline(in, text)) {
     if (!text.empty() && text.back() == '\r') text.pop_back();
+    // A byte order mark is no part of the first line's text (nor of a CSV header's name).
+    if (number == 0 && text.starts_with("\xEF\xBB\xBF")) text.erase(0, 3);
     co_yield input_line{++number, text};
+    errno = 0;
   }
-  if (in.bad()) throw input_error(fmt::format("{}: read error after line {}", name, number));
+  if (in.bad()) {
+    const int error = errno;
+    throw input_error(fmt::format("{}: read error after line {}{}", name, number,
+                                  error != 0 ? fmt::format(": {}", std::strerror(error)) : ""));
+  }
 }
 
 namespace {

@@ -9,7 +9,8 @@
 //   ...
 //
 // Semantics: lines are numbered from 1; a line's text excludes its "\n" (and a "\r" before
-//   it) and is valid until the next line is read.
+//   it) and is valid until the next line is read. A UTF-8 byte order mark (EF BB BF) at the
+//   start of a stream is skipped.
 // Exceptions: read_lines throws input_error when the stream fails with an I/O error (not at
 //   end of file); the pipeline reading it stops and the error reaches the caller of run().
 #pragma once

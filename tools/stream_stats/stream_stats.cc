@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -56,6 +57,17 @@ struct ticker {
     if (ticks != nullptr && values % 65536 == 0) ticks->update(values);
   }
 };
+
+// Ends the stream where the source fails to read, keeping the reason for after the report: what
+// was read before the failure is still counted, grouped and shown.
+coflow::generator<input_line> until_read_error(coflow::generator<input_line> lines,
+                                               std::string* error) {
+  try {
+    for (const input_line& line : lines) co_yield line;
+  } catch (const input_error& e) {
+    *error = e.what();
+  }
+}
 
 template <class Alternative>
 constexpr auto holds = [](const record& r) { return std::holds_alternative<Alternative>(r); };
@@ -142,6 +154,7 @@ report compute_with(const options& o, coflow::generator<input_line> lines, repor
                             ops::count() | sinks::for_each(ticker{&now, &writer, o.every, ticks}));
 
   report result;
+  lines = until_read_error(std::move(lines), &result.read_error);
   auto take_bad_lines = [&result](auto& bad) {
     result.first_malformed = std::move(std::get<0>(bad));
     result.malformed_count = std::get<1>(bad);
@@ -172,6 +185,8 @@ report compute_with(const options& o, coflow::generator<input_line> lines, repor
     take_bad_lines(outcome.second);
   }
   result.total = now;
+  result.has_header = header.has_header;
+  result.value_label = header.value_label;
   result.key_label = header.key_label;
   if (o.by && result.key_label.empty()) {
     // No line was read, so no header named the column: name it as the user did.
@@ -211,7 +226,34 @@ std::string format_profile(std::string_view program_name,
   return out;
 }
 
+std::string resolve_input_path(const std::string& path, const char* working_directory) {
+  if (working_directory == nullptr || *working_directory == '\0' || path.empty() ||
+      std::filesystem::path(path).is_absolute()) {
+    return path;
+  }
+  return (std::filesystem::path(working_directory) / path).string();
+}
+
 namespace {
+
+// Why nothing was counted, when a non-empty input held no number at all: the most likely
+// mistake first.
+std::string nothing_parsed(const options& o, const report& result) {
+  std::string message =
+      fmt::format("no line held a number ({} malformed line{})",
+                  group_digits(result.malformed_count), result.malformed_count == 1 ? "" : "s");
+  if (o.column) {
+    if (!result.value_label.empty()) {
+      message += fmt::format(" in column {}", shown_text(result.value_label));
+    }
+    return message;
+  }
+  const bool looks_like_csv = std::any_of(
+      result.first_malformed.begin(), result.first_malformed.end(),
+      [](const malformed& bad) { return bad.text.find_first_of(",;\t") != std::string::npos; });
+  if (looks_like_csv) message += "; is this a CSV? try --column NAME";
+  return message;
+}
 
 int execute(const options& given, std::istream& in, std::ostream& out, std::ostream& err,
             bool err_is_terminal) {
@@ -231,12 +273,14 @@ int execute(const options& given, std::istream& in, std::ostream& out, std::ostr
   } else if (*o.input == "-") {
     lines = read_lines(in, "stdin");
   } else {
+    // Messages name the file as the user did.
     const std::string& path = *o.input;
+    const std::string where = resolve_input_path(path, std::getenv("BUILD_WORKING_DIRECTORY"));
     std::error_code ec;
-    if (std::filesystem::is_directory(path, ec)) {
+    if (std::filesystem::is_directory(where, ec)) {
       throw input_error(fmt::format("{}: is a directory", path));
     }
-    file.open(path, std::ios::binary);
+    file.open(where, std::ios::binary);
     if (!file) throw input_error(fmt::format("{}: {}", path, std::strerror(errno)));
     lines = read_lines(file, path);
   }
@@ -259,6 +303,21 @@ int execute(const options& given, std::istream& in, std::ostream& out, std::ostr
   err << format_malformed(result, program);
   if (!o.quiet) err << format_throughput(program, result.total.count, elapsed);
   if (o.profile) err << format_profile(program, stages, coflow::instrument_options{}.sample_every);
+  // The report is out; what follows says why the run still failed.
+  if (!result.read_error.empty()) {
+    err << program << ": error: " << result.read_error << '\n';
+    return 1;
+  }
+  if (result.total.count == 0 && result.malformed_count > 0) {
+    err << program << ": error: " << nothing_parsed(o, result) << '\n';
+    return 1;
+  }
+  if (o.strict && result.malformed_count > 0) {
+    err << fmt::format("{}: error: --strict: line {} is malformed ({} malformed line{})\n", program,
+                       result.first_malformed.front().line, group_digits(result.malformed_count),
+                       result.malformed_count == 1 ? "" : "s");
+    return 1;
+  }
   return 0;
 }
 
@@ -269,10 +328,17 @@ int main_entry(std::span<const char* const> args, std::istream& in, std::ostream
   try {
     const command_line cl = parse_command_line(args);
     if (!cl.run) {
+      errno = 0;  // so that a failed write's reason is the one flush_output reports
       out << cl.help;
+      flush_output(out);
       return 0;
     }
-    return execute(*cl.run, in, out, err, err_is_terminal);
+    const int status = execute(*cl.run, in, out, err, err_is_terminal);
+    flush_output(out);
+    return status;
+  } catch (const output_error& e) {
+    err << program << ": error: " << e.what() << '\n';
+    return 1;
   } catch (const usage_error& e) {
     err << program << ": error: " << e.what() << '\n';
     return 2;

@@ -58,6 +58,8 @@ class progress {
 
 /// compute runs `lines` through the pipeline described above and returns the report; --every
 /// rows go to `writer` as they come, and `ticks` (if not null) hears about the progress. When
+/// the source fails to read (an input_error from read_lines), the stream ends there and the
+/// report holds what was read before, with the reason in `read_error`. When
 /// `profile` is not null, the pipeline runs instrumented and *profile receives a row per stage,
 /// in pipeline order: the pipeline's own stages ("parse", "partition"), then each branch's,
 /// named "samples/..." and "malformed/...". A stage with branches includes their time.
@@ -70,8 +72,15 @@ std::string format_profile(std::string_view program,
                            const std::vector<coflow::stage_profile>& stages,
                            std::uint64_t sample_every);
 
+/// resolve_input_path returns where to open the input `path`: under `working_directory` when
+/// that is set and not empty and `path` is relative (`bazel run` starts the tool in its runfiles
+/// and says in BUILD_WORKING_DIRECTORY where the user was), else `path` itself.
+std::string resolve_input_path(const std::string& path, const char* working_directory);
+
 /// main_entry is the whole command: parses args, runs, writes stdout and stderr, and returns
-/// the exit status (0, 1 for unreadable input, 2 for a bad command line).
+/// the exit status: 0; 1 for unreadable input, input where no line held a number, a malformed
+/// line under --strict, or output that cannot be written (`out` is flushed and checked before
+/// main_entry returns, on every path); 2 for a bad command line.
 int main_entry(std::span<const char* const> args, std::istream& in, std::ostream& out,
                std::ostream& err, bool err_is_terminal);
 

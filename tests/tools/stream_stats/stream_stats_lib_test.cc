@@ -4,9 +4,14 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <cerrno>
 #include <cmath>
+#include <ios>
+#include <istream>
 #include <optional>
+#include <ostream>
 #include <sstream>
+#include <streambuf>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,6 +28,7 @@
 #include "tools/stream_stats/sources.hpp"
 #include "tools/stream_stats/statistics.hpp"
 #include "tools/stream_stats/stream_stats.hpp"
+#include "tools/stream_stats/text.hpp"
 
 namespace stream_stats {
 namespace {
@@ -49,6 +55,26 @@ TEST(ParseNumber, RejectsTextThatIsNotOneWholeNumber) {
     EXPECT_EQ(parse_number(text), std::nullopt) << text;
     EXPECT_EQ(check_number(text).problem, number_problem::not_a_number) << text;
   }
+}
+
+TEST(ParseNumber, ReadsAValueTooSmallForADoubleAsZeroAndRejectsOneTooLarge) {
+  EXPECT_EQ(parse_number("1e-400"), 0.0);
+  const auto negative = parse_number("-1e-400");
+  ASSERT_TRUE(negative.has_value());
+  EXPECT_EQ(*negative, 0.0);
+  EXPECT_TRUE(std::signbit(*negative));
+  EXPECT_EQ(parse_number("+1e-400"), 0.0);
+  EXPECT_EQ(parse_number("100000e-330"), 0.0);
+  EXPECT_EQ(parse_number("0.0001e-321"), 0.0);
+  EXPECT_EQ(parse_number("1e-99999999999999999999"), 0.0);
+  EXPECT_EQ(parse_number("1e-310"), 1e-310);  // a subnormal
+  EXPECT_EQ(parse_number("4e-324"), 4.9406564584124654e-324);
+  EXPECT_EQ(check_number("1e400").problem, number_problem::out_of_range);
+  EXPECT_EQ(check_number("-1e400").problem, number_problem::out_of_range);
+  EXPECT_EQ(check_number("0.00001e310").problem, number_problem::none);
+  EXPECT_EQ(check_number("0.001e312").problem, number_problem::out_of_range);
+  EXPECT_EQ(check_number("1e99999999999999999999").problem, number_problem::out_of_range);
+  EXPECT_EQ(check_number("1e-400x").problem, number_problem::not_a_number);
 }
 
 TEST(ParseNumber, SaysWhyAFieldIsNoNumber) {
@@ -210,6 +236,27 @@ TEST(ParseRecords, KeepsOnlyTheStartOfALongMalformedLine) {
   EXPECT_EQ(std::get<malformed>(records[0]).text.size(), max_kept_text);
 }
 
+TEST(ParseRecords, KeepsWholeCharactersOfALongMalformedLine) {
+  // A four-byte character straddles the cut: it is left out whole.
+  const std::string long_line = std::string(max_kept_text - 2, 'x') + "\xf0\x9f\x98\x80" + "tail";
+  const auto records = parse_all({long_line}, {});
+  const std::string& kept = std::get<malformed>(records.at(0)).text;
+  EXPECT_EQ(kept, std::string(max_kept_text - 2, 'x'));
+  EXPECT_TRUE(is_valid_utf8(kept));
+}
+
+TEST(ParseRecords, ReportsBlankLinesBeforeTheHeaderAndReadsTheHeaderAfterThem) {
+  header_info header;
+  const auto named = parse_all({"", "  ", "sensor,reading", "north,1"},
+                               {spec("reading"), spec("sensor")}, &header);
+  EXPECT_EQ(named, (std::vector<record>{malformed{1, "empty line", ""},
+                                        malformed{2, "empty line", "  "}, sample{1.0, "north"}}));
+  EXPECT_TRUE(header.has_header);
+  const auto numbered = parse_all({"", "name,value", "a,1"}, {spec("2"), std::nullopt});
+  EXPECT_EQ(numbered, (std::vector<record>{malformed{1, "empty line", ""}, sample{1.0, ""}}));
+  EXPECT_EQ(parse_all({"", ""}, {spec("reading"), std::nullopt}).size(), 2u);
+}
+
 // --- the statistics pipeline ---------------------------------------------------------------
 
 const std::vector<double> one_to_ten = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
@@ -287,6 +334,69 @@ TEST(CsvEscape, QuotesOnlyFieldsThatNeedIt) {
 TEST(JsonString, EscapesQuotesBackslashesAndControlCharacters) {
   EXPECT_EQ(json_string("a\"b\\c"), R"("a\"b\\c")");
   EXPECT_EQ(json_string("tab\there\x01"), R"("tab\there\u0001")");
+}
+
+TEST(JsonString, ReplacesInvalidUtf8AndEscapesC1Controls) {
+  EXPECT_EQ(json_string("caf\xc3\xa9"), "\"caf\xc3\xa9\"");
+  EXPECT_EQ(json_string("caf\xe9"), "\"caf\xef\xbf\xbd\"");
+  EXPECT_EQ(json_string("\x1b[1m\x7f\xc2\x9b"), R"("\u001b[1m\u007f\u009b")");
+}
+
+TEST(DecodeUtf8, DecodesEachLengthOfSequence) {
+  EXPECT_EQ(decode_utf8("A").code_point, U'A');
+  const utf8_unit two = decode_utf8("\xc3\xa9");
+  EXPECT_TRUE(two.valid);
+  EXPECT_EQ(two.code_point, U'\u00e9');
+  EXPECT_EQ(two.length, 2u);
+  EXPECT_EQ(decode_utf8("\xe2\x82\xac").code_point, U'\u20ac');
+  const utf8_unit four = decode_utf8("\xf0\x9f\x98\x80");
+  EXPECT_EQ(four.code_point, U'\U0001f600');
+  EXPECT_EQ(four.length, 4u);
+  EXPECT_EQ(decode_utf8("\xf4\x8f\xbf\xbf").code_point, U'\U0010ffff');
+}
+
+TEST(DecodeUtf8, RejectsIllFormedSequencesOneByteAtATime) {
+  for (std::string_view bad : {"\x80",              // a continuation byte alone
+                               "\xc3",              // truncated
+                               "\xe2\x82",          // truncated
+                               "\xc3\x28",          // a lead without its continuation
+                               "\xc0\xaf",          // overlong '/'
+                               "\xe0\x80\xaf",      // overlong '/'
+                               "\xf0\x80\x80\xaf",  // overlong '/'
+                               "\xed\xa0\x80",      // a surrogate, U+D800
+                               "\xed\xbf\xbf",      // a surrogate, U+DFFF
+                               "\xf4\x90\x80\x80",  // U+110000
+                               "\xf8\x88\x80\x80\x80", "\xff", "\xfe"}) {
+    const utf8_unit unit = decode_utf8(bad);
+    EXPECT_FALSE(unit.valid) << testing::PrintToString(bad);
+    EXPECT_EQ(unit.length, 1u);
+    EXPECT_FALSE(is_valid_utf8(bad));
+  }
+  EXPECT_TRUE(is_valid_utf8("plain \xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"));
+  EXPECT_TRUE(is_valid_utf8(""));
+}
+
+TEST(Utf8Prefix, NeverSplitsACharacter) {
+  const std::string_view text =
+      "ab\xf0\x9f\x98\x80"
+      "cd";
+  EXPECT_EQ(utf8_prefix(text, 2), 2u);
+  EXPECT_EQ(utf8_prefix(text, 3), 2u);
+  EXPECT_EQ(utf8_prefix(text, 5), 2u);
+  EXPECT_EQ(utf8_prefix(text, 6), 6u);
+  EXPECT_EQ(utf8_prefix(text, 100), text.size());
+  EXPECT_EQ(utf8_prefix("\xe9\xe9\xe9", 2), 2u);  // invalid bytes are units of one
+}
+
+TEST(EscapeControls, EscapesControlsAndKeepsQuotes) {
+  EXPECT_EQ(escape_controls("a\"b\\c"), "a\"b\\c");
+  EXPECT_EQ(escape_controls("\x1b[2J\ttab\r"), "\\u001b[2J\\ttab\\r");
+  EXPECT_EQ(escape_controls("\xe9"), "\xef\xbf\xbd");
+}
+
+TEST(ShownText, CutsBetweenCharacters) {
+  EXPECT_EQ(shown_text("a\xc3\xa9", 2), "\"a\"...");
+  EXPECT_EQ(shown_text("a\xc3\xa9", 3), "\"a\xc3\xa9\"");
 }
 
 TEST(ShownText, CutsLongTextAndMarksTheCut) {
@@ -381,10 +491,14 @@ TEST(ReportWriter, WritesCsvRowsOfOneSchema) {
             "total,,5,7.8,1,20,7.5960516059331775,8.5625\n");
 }
 
-TEST(ReportWriter, WritesOneJsonDocument) {
+TEST(ReportWriter, WritesOneJsonDocumentWithTheRunningRowsFirst) {
+  // The running rows are written as they come, so they open the document.
   EXPECT_EQ(
       written(output_format::json, keyed_report(), {summary{1, 1.0, 1.0, 1.0, {}, 1.0}}),
       "{\n"
+      "  \"running\": [\n"
+      "    {\"count\": 1, \"mean\": 1, \"min\": 1, \"max\": 1, \"stddev\": null, \"ewma\": 1}\n"
+      "  ],\n"
       "  \"count\": 5,\n"
       "  \"mean\": 7.8,\n"
       "  \"min\": 1,\n"
@@ -402,11 +516,75 @@ TEST(ReportWriter, WritesOneJsonDocument) {
       "1.4142135623730951, \"ewma\": 2},\n"
       "    \"south\": {\"count\": 2, \"mean\": 15, \"min\": 10, \"max\": 20, \"stddev\": "
       "7.0710678118654755, \"ewma\": 15}\n"
-      "  },\n"
-      "  \"running\": [\n"
-      "    {\"count\": 1, \"mean\": 1, \"min\": 1, \"max\": 1, \"stddev\": null, \"ewma\": 1}\n"
-      "  ]\n"
+      "  }\n"
       "}\n");
+}
+
+TEST(ReportWriter, WritesEachJsonRunningRowAsItComes) {
+  std::ostringstream out;
+  report_writer writer(output_format::json, 0.5, out);
+  writer.running(summary{1, 1.0, 1.0, 1.0, {}, 1.0});
+  EXPECT_EQ(out.str(),
+            "{\n  \"running\": [\n"
+            "    {\"count\": 1, \"mean\": 1, \"min\": 1, \"max\": 1, \"stddev\": null, "
+            "\"ewma\": 1}");
+  writer.running(summary{2, 1.0, 1.0, 1.0, 0.0, 1.0});
+  EXPECT_NE(out.str().find("},\n    {\"count\": 2,"), std::string::npos) << out.str();
+}
+
+TEST(ReportWriter, EscapesControlCharactersInKeysOfTheTableAndCsv) {
+  report r = keyed_report();
+  r.key_label = "se\x1bnsor";
+  r.groups[0].first = "\x1b[31mred";
+  r.groups[1].first = "a\"b";
+  const std::string table = written(output_format::table, r);
+  EXPECT_EQ(table.find('\x1b'), std::string::npos) << table;
+  EXPECT_NE(table.find("\nse\\u001bnsor "), std::string::npos) << table;
+  EXPECT_NE(table.find("\n\\u001b[31mred "), std::string::npos) << table;
+  EXPECT_NE(table.find("\na\"b "), std::string::npos) << table;
+  const std::string csv = written(output_format::csv, r);
+  EXPECT_NE(csv.find("\ngroup,\\u001b[31mred,1,"), std::string::npos) << csv;
+  EXPECT_NE(csv.find("\ngroup,\"a\"\"b\",2,"), std::string::npos) << csv;
+}
+
+TEST(ReportWriter, WritesValidUtf8JsonWhateverTheInputBytes) {
+  report r = keyed_report();
+  r.key_label = "caf\xe9";                             // Latin-1
+  r.groups[0].first = std::string("\xff\x00\x80", 3);  // binary
+  r.first_malformed = {malformed{4, "column 2 is not a number", "\xc3\xa9t\xe9 \x1b[0m"}};
+  const std::string json = written(output_format::json, r);
+  EXPECT_TRUE(is_valid_utf8(json)) << json;
+  EXPECT_NE(json.find("\"by\": \"caf\xef\xbf\xbd\""), std::string::npos) << json;
+  EXPECT_NE(json.find("\"\xef\xbf\xbd\\u0000\xef\xbf\xbd\": {"), std::string::npos) << json;
+  EXPECT_NE(json.find("\"text\": \"\xc3\xa9t\xef\xbf\xbd \\u001b[0m\""), std::string::npos) << json;
+}
+
+// A stream whose writes fail as a full disk's do.
+class full_disk : public std::streambuf {
+ protected:
+  int_type overflow(int_type) override {
+    errno = ENOSPC;
+    return traits_type::eof();
+  }
+  std::streamsize xsputn(const char*, std::streamsize) override {
+    errno = ENOSPC;
+    return 0;
+  }
+};
+
+TEST(ReportWriter, ThrowsAtTheFirstWriteThatFails) {
+  for (output_format format : {output_format::table, output_format::csv, output_format::json}) {
+    full_disk disk;
+    std::ostream out(&disk);
+    try {
+      report_writer writer(format, 0.5, out);
+      writer.running(summary{1, 1.0, 1.0, 1.0, {}, 1.0});
+      writer.finish(report{});
+      ADD_FAILURE() << "a failed write went unnoticed";
+    } catch (const output_error& e) {
+      EXPECT_STREQ(e.what(), "cannot write to stdout: No space left on device");
+    }
+  }
 }
 
 TEST(ReportWriter, WritesAnEmptyReportWithoutNaN) {
@@ -497,6 +675,21 @@ TEST(CommandLine, RejectsBadValuesWithAMessageNamingTheOption) {
             "--by needs --column: say which CSV column holds the values");
 }
 
+TEST(CommandLine, RefusesTheBuiltInStreamsOptionsWithAFile) {
+  EXPECT_EQ(usage_message({"data.txt", "--seed", "3"}),
+            "--seed only applies to the built-in stream, not to an input file");
+  EXPECT_EQ(usage_message({"-", "--readings", "3"}),
+            "--readings only applies to the built-in stream, not to an input file");
+  EXPECT_EQ(usage_message({"data.txt", "--seed", "3", "--readings", "3"}),
+            "--seed and --readings only apply to the built-in stream, not to an input file");
+}
+
+TEST(CommandLine, ReadsStrict) {
+  EXPECT_FALSE(parse({"-"}).run->strict);
+  EXPECT_TRUE(parse({"-", "--strict"}).run->strict);
+  EXPECT_NE(parse({"--help"}).help.find("--strict"), std::string::npos);
+}
+
 TEST(CommandLine, RejectsUnknownOptions) {
   const std::string message = usage_message({"--bogus"});
   EXPECT_NE(message.find("--bogus"), std::string::npos) << message;
@@ -518,6 +711,16 @@ std::vector<std::string> texts_of(coflow::generator<input_line> lines) {
 TEST(ReadLines, YieldsNumberedLinesWithoutLineEnds) {
   std::istringstream in("1\r\n2\n\nlast");
   EXPECT_EQ(texts_of(read_lines(in, "test")), (std::vector<std::string>{"1", "2", "", "last"}));
+}
+
+TEST(ReadLines, SkipsAByteOrderMarkAtTheStartOnly) {
+  std::istringstream in(
+      "\xef\xbb\xbf"
+      "value\n\xef\xbb\xbf"
+      "1\n");
+  EXPECT_EQ(texts_of(read_lines(in, "test")), (std::vector<std::string>{"value",
+                                                                        "\xef\xbb\xbf"
+                                                                        "1"}));
 }
 
 TEST(SensorLines, StartsWithAHeaderAndYieldsTheReadingsAsked) {
@@ -659,11 +862,109 @@ TEST(MainEntry, FailsWithStatusTwoOnABadOption) {
   EXPECT_EQ(o.out, "");
 }
 
+TEST(MainEntry, FailsWithStatusOneWhenNoLineHeldANumber) {
+  const outcome csv = run_tool({"-", "-q", "-f", "csv"}, "sensor,reading\nnorth,1\n");
+  EXPECT_EQ(csv.status, 1);
+  EXPECT_NE(csv.out.find("total,,0,"), std::string::npos) << csv.out;  // the report comes first
+  EXPECT_NE(csv.err.find("stream_stats: error: no line held a number (2 malformed lines); is "
+                         "this a CSV? try --column NAME\n"),
+            std::string::npos)
+      << csv.err;
+  const outcome column = run_tool({"-", "-q", "-c", "reading"}, "sensor,reading\nnorth,x\n");
+  EXPECT_EQ(column.status, 1);
+  EXPECT_NE(column.err.find("error: no line held a number (1 malformed line) in column "
+                            "\"reading\"\n"),
+            std::string::npos)
+      << column.err;
+  EXPECT_EQ(run_tool({"-", "-q"}, "").status, 0);  // an empty input is no mistake
+  EXPECT_EQ(run_tool({"-", "-q", "-c", "reading"}, "sensor,reading\n").status, 0);
+}
+
+TEST(MainEntry, FailsUnderStrictAfterTheReportNamingTheFirstBadLine) {
+  const outcome o = run_tool({"-", "-q", "-f", "csv", "--strict"}, "1\n2\nx\n4\n\n");
+  EXPECT_EQ(o.status, 1);
+  EXPECT_NE(o.out.find("total,,3,"), std::string::npos) << o.out;
+  EXPECT_NE(o.err.find("stream_stats: error: --strict: line 3 is malformed (2 malformed lines)\n"),
+            std::string::npos)
+      << o.err;
+  EXPECT_EQ(run_tool({"-", "-q", "--strict"}, "1\n2\n").status, 0);
+}
+
+// A stream that gives `lines` and then fails as a disk that cannot be read.
+class failing_source : public std::streambuf {
+ public:
+  explicit failing_source(std::string lines) : lines_(std::move(lines)) {
+    setg(lines_.data(), lines_.data(), lines_.data() + lines_.size());
+  }
+
+ protected:
+  int_type underflow() override {
+    errno = EIO;
+    throw std::ios_base::failure("unreadable");
+  }
+
+ private:
+  std::string lines_;
+};
+
+TEST(MainEntry, ReportsWhatWasReadBeforeAReadError) {
+  failing_source source("sensor,reading\nnorth,1\nsouth,3\nnorth,5\n");
+  std::istream in(&source);
+  std::ostringstream out;
+  std::ostringstream err;
+  const std::vector<const char*> args = {"stream_stats", "-",       "-q",   "-f",    "csv",
+                                         "-c",           "reading", "--by", "sensor"};
+  EXPECT_EQ(main_entry(args, in, out, err, false), 1);
+  EXPECT_EQ(out.str(),
+            "kind,key,count,mean,min,max,stddev,ewma\n"
+            "group,north,2,3,1,5,2.8284271247461903,1.4\n"
+            "group,south,1,3,3,3,,3\n"
+            "total,,3,3,1,5,2,1.5800000000000003\n");
+  EXPECT_EQ(err.str(), "stream_stats: error: stdin: read error after line 4: Input/output error\n");
+}
+
+TEST(MainEntry, FailsWithStatusOneWhenTheOutputCannotBeWritten) {
+  for (std::vector<const char*> args :
+       {std::vector<const char*>{"stream_stats", "--help"},
+        std::vector<const char*>{"stream_stats", "-", "-q"},
+        std::vector<const char*>{"stream_stats", "-", "-q", "-f", "json", "--every", "1"}}) {
+    std::istringstream in("1\n2\n");
+    full_disk disk;
+    std::ostream out(&disk);
+    std::ostringstream err;
+    EXPECT_EQ(main_entry(args, in, out, err, false), 1) << args[1];
+    EXPECT_EQ(err.str(), "stream_stats: error: cannot write to stdout: No space left on device\n");
+  }
+}
+
+TEST(MainEntry, StopsReadingAtTheFirstRunningRowThatCannotBeWritten) {
+  std::string many;
+  for (int i = 0; i < 100'000; ++i) many += "1\n";
+  for (const char* format : {"table", "csv", "json"}) {
+    std::istringstream in(many);
+    full_disk disk;
+    std::ostream out(&disk);
+    std::ostringstream err;
+    const std::vector<const char*> args = {"stream_stats", "-", "-q", "-f", format, "-e", "1"};
+    EXPECT_EQ(main_entry(args, in, out, err, false), 1) << format;
+    // The pipeline stopped at the first row: nearly all the input is still unread.
+    EXPECT_LT(in.tellg(), 10'000) << format;
+  }
+}
+
 TEST(MainEntry, PrintsHelpOnStdout) {
   const outcome o = run_tool({"--help"});
   EXPECT_EQ(o.status, 0);
   EXPECT_NE(o.out.find("Usage"), std::string::npos);
   EXPECT_EQ(o.err, "");
+}
+
+TEST(ResolveInputPath, ReadsRelativePathsUnderBazelsWorkingDirectory) {
+  EXPECT_EQ(resolve_input_path("data.txt", "/home/me/src"), "/home/me/src/data.txt");
+  EXPECT_EQ(resolve_input_path("../data.txt", "/home/me/src"), "/home/me/src/../data.txt");
+  EXPECT_EQ(resolve_input_path("/tmp/data.txt", "/home/me/src"), "/tmp/data.txt");
+  EXPECT_EQ(resolve_input_path("data.txt", nullptr), "data.txt");
+  EXPECT_EQ(resolve_input_path("data.txt", ""), "data.txt");
 }
 
 }  // namespace

@@ -332,5 +332,148 @@ check "help shows usage and options" \
   _ "${scratch}/out"
 check "help shows --profile" grep -q -- "--profile" "${scratch}/out"
 
+# --- output that cannot be written --------------------------------------------------------
+
+write_error="stream_stats: error: cannot write to stdout: No space left on device"
+for format in table csv json; do
+  "${program}" "${data}/one_to_ten.txt" -q -f "${format}" >/dev/full 2>"${scratch}/err"
+  status=$?
+  check "a full disk fails the ${format} output with status 1" \
+    bash -c '(($1 == 1)) && [[ $(cat "$2") == "$3" ]]' _ "${status}" "${scratch}/err" "${write_error}"
+done
+"${program}" --help >/dev/full 2>"${scratch}/err"
+status=$?
+check "a full disk fails --help with status 1" \
+  bash -c '(($1 == 1)) && [[ $(cat "$2") == "$3" ]]' _ "${status}" "${scratch}/err" "${write_error}"
+"${program}" "${data}/one_to_ten.txt" -q >&- 2>"${scratch}/err"
+status=$?
+check "a closed stdout fails with status 1" \
+  bash -c '(($1 == 1)) && grep -q "^stream_stats: error: cannot write to stdout: " "$2"' _ \
+  "${status}" "${scratch}/err"
+for format in table json; do
+  # SIGPIPE ignored, as some shells and services leave it: the closed pipe must stop the run.
+  (
+    trap '' PIPE
+    yes 1 | timeout 20 "${program}" - -q -f "${format}" --every 1 2>"${scratch}/err" | head -n 1 \
+      >/dev/null
+    echo "${PIPESTATUS[1]}" >"${scratch}/status"
+  )
+  check "a closed pipe stops --every 1 over endless input (${format})" \
+    bash -c 'status=$(cat "$1"); ((status == 1)) &&
+             grep -q "^stream_stats: error: cannot write to stdout: Broken pipe$" "$2"' _ \
+    "${scratch}/status" "${scratch}/err"
+done
+
+# --- bazel run: relative paths from where bazel was run ------------------------------------
+
+mkdir -p "${scratch}/elsewhere" "${scratch}/user"
+cp "${data}/one_to_ten.txt" "${scratch}/user/numbers.txt"
+(cd "${scratch}/elsewhere" &&
+  BUILD_WORKING_DIRECTORY="${scratch}/user" "${program}" numbers.txt -q -f csv -a 0.5 \
+    >"${scratch}/out" 2>"${scratch}/err")
+check "a relative input resolves against BUILD_WORKING_DIRECTORY" \
+  grep -q '^total,,10,5.5,' "${scratch}/out"
+(cd "${scratch}/user" &&
+  BUILD_WORKING_DIRECTORY="${scratch}/elsewhere" "${program}" "${scratch}/user/numbers.txt" -q \
+    -f csv >"${scratch}/out" 2>"${scratch}/err")
+check "an absolute input ignores BUILD_WORKING_DIRECTORY" grep -q '^total,,10,5.5,' "${scratch}/out"
+(cd "${scratch}/user" && BUILD_WORKING_DIRECTORY="${scratch}/elsewhere" "${program}" numbers.txt \
+  >"${scratch}/out" 2>"${scratch}/err")
+check "a missing relative input is named as given" \
+  grep -qx "stream_stats: error: numbers.txt: No such file or directory" "${scratch}/err"
+
+# --- any bytes in, valid JSON and a safe terminal out -----------------------------------------
+
+json_valid() { python3 -c 'import json,sys; json.load(sys.stdin)' <"$1"; }
+printf 'caf\xe9\n1\n\x00\xff\xfe binary\n2\n' >"${scratch}/latin1.txt"
+stdin="${scratch}/latin1.txt" expect "Latin-1 and binary malformed lines" 0 "*" "*" - -q -f json
+check "JSON of Latin-1 and binary lines is valid UTF-8 JSON" json_valid "${scratch}/out"
+# A four-byte character straddling the 200-byte cut of a kept malformed line.
+{
+  printf 'x%.0s' {1..198}
+  printf '\xf0\x9f\x98\x80 tail\n1\n'
+} >"${scratch}/straddle.txt"
+stdin="${scratch}/straddle.txt" expect "a character straddling the cut" 0 "*" "*" - -q -f json
+check "JSON of a line cut near a four-byte character is valid" json_valid "${scratch}/out"
+printf 'se\x1bnsor,reading\n\x1b[31mred,1\nbad\xe9,2\nnorth,x\x1b[2J\n' >"${scratch}/esc.csv"
+stdin="${scratch}/esc.csv" expect "ESC in keys, json" 0 "*" "*" - -q -f json -c 2 --by 1
+check "JSON of ESC sequences and Latin-1 in keys is valid" json_valid "${scratch}/out"
+check "JSON escapes ESC" bash -c '! grep -q $'"'"'\x1b'"'"' "$1" && grep -q "u001b\[31mred" "$1"' \
+  _ "${scratch}/out"
+for format in table csv; do
+  stdin="${scratch}/esc.csv" expect "ESC in keys, ${format}" 0 "*" "*" - -q -f "${format}" -c 2 \
+    --by 1
+  check "the ${format} output escapes ESC in keys" \
+    bash -c '! grep -q $'"'"'\x1b'"'"' "$1" && grep -q "u001b\[31mred" "$1"' _ "${scratch}/out"
+done
+check "stderr escapes ESC in malformed lines" \
+  bash -c '! grep -q $'"'"'\x1b'"'"' "$1" && grep -q "x\\\\u001b\[2J" "$1"' _ "${scratch}/err"
+
+# --- byte order mark, blank lines, tiny numbers --------------------------------------------
+
+printf '\xef\xbb\xbf1\n2\n' >"${scratch}/bom.txt"
+stdin="${scratch}/bom.txt" expect "a byte order mark before a plain number" 0 "\
+${csv_header}
+total,,2,1.5,1,2,0.7071067811865476,1.5" "" - -q -f csv -a 0.5
+printf '\xef\xbb\xbfvalue\n1\n2\n' >"${scratch}/bom.csv"
+stdin="${scratch}/bom.csv" expect "a byte order mark before a CSV header" 0 "\
+${csv_header}
+total,,2,1.5,1,2,0.7071067811865476,1.5" "" - -q -f csv -a 0.5 -c value
+printf '\n\nvalue\n1\n2\n' >"${scratch}/blank.csv"
+stdin="${scratch}/blank.csv" expect "blank lines before a CSV header" 0 "\
+${csv_header}
+total,,2,1.5,1,2,0.7071067811865476,1.5" "\
+stream_stats: line 1: empty line
+stream_stats: line 2: empty line
+stream_stats: 2 malformed lines skipped" - -q -f csv -a 0.5 -c value
+printf '1e-400\n-1e-400\n1e400\n' >"${scratch}/tiny.txt"
+stdin="${scratch}/tiny.txt" expect "a number too small for a double is zero, too large is an error" \
+  0 "${csv_header}
+total,,2,0,0,0,0,0" "\
+stream_stats: line 3: out of range: \"1e400\"
+stream_stats: 1 malformed line skipped" - -q -f csv
+
+# --- runs that fail after their report -----------------------------------------------------
+
+expect "a CSV read without --column" 1 "*" "\
+stream_stats: line 1: not a number: \"name,value\"
+stream_stats: line 2: not a number: \"a,1\"
+stream_stats: line 3: not a number: \"b,2\"
+stream_stats: line 4: not a number: \"c,3\"
+stream_stats: line 5: not a number: \"d,4\"
+stream_stats: 5 malformed lines skipped
+stream_stats: error: no line held a number (5 malformed lines); is this a CSV? try --column NAME" \
+  "${data}/header.csv" -q
+expect "--strict" 1 "*" "\
+stream_stats: line 2: not a number: \"abc\"
+stream_stats: line 4: empty line
+stream_stats: line 6: not a number: \"1,5\"
+stream_stats: line 7: not a finite number: \"nan\"
+stream_stats: line 9: out of range: \"1e999\"
+stream_stats: 7 malformed lines skipped (the first 5 shown)
+stream_stats: error: --strict: line 2 is malformed (7 malformed lines)" \
+  "${data}/malformed.txt" -q --strict
+expect "--strict on good input" 0 "*" "" "${data}/one_to_ten.txt" -q --strict
+expect "--seed with a file" 2 "" \
+  "stream_stats: error: --seed only applies to the built-in stream, not to an input file" \
+  "${data}/one_to_ten.txt" --seed 3
+expect "--readings with stdin" 2 "" \
+  "stream_stats: error: --readings only applies to the built-in stream, not to an input file" \
+  - --readings 3
+expect "--every with json streams the running rows first" 0 '{
+  "running": [
+    {"count": 5, "mean": 3, "min": 1, "max": 5, "stddev": 1.5811388300841898, "ewma": 4.0625},
+    {"count": 10, "mean": 5.5, "min": 1, "max": 10, "stddev": 3.0276503540974917, "ewma": 9.001953125}
+  ],
+  "count": 10,
+  "mean": 5.5,
+  "min": 1,
+  "max": 10,
+  "stddev": 3.0276503540974917,
+  "ewma": 9.001953125,
+  "alpha": 0.5,
+  "malformed": {"count": 0, "first": []}
+}' "" "${data}/one_to_ten.txt" -q -f json -a 0.5 --every 5
+
 echo "${passed} passed, ${failed} failed"
 ((failed == 0))
