@@ -245,18 +245,20 @@ class channel {
       channel& ch = *channel_;
       switch (source_) {
         case source::buffer: {
-          const commit_on_success taken(ch, [](channel& c) noexcept {
+          auto drop_taken = [](channel& c) noexcept {
             c.buffer_.drop_front();
             c.admit_waiting_senders();  // room was made
-          });
+          };
+          const commit_on_success<decltype(drop_taken)> taken(ch, drop_taken);
           return std::optional<T>(std::in_place, std::move(ch.buffer_.front()));
         }
         case source::sender: {
-          const commit_on_success taken(ch, [](channel& c) noexcept {
+          auto release_sender = [](channel& c) noexcept {
             send_awaiter& sender = c.senders_.pop_front();
             sender.state_ = send_awaiter::state::kept;
             wake(*sender.node_);
-          });
+          };
+          const commit_on_success<decltype(release_sender)> taken(ch, release_sender);
           return std::optional<T>(std::in_place, std::move(ch.senders_.front().value_));
         }
         case source::none:
