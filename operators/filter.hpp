@@ -37,7 +37,9 @@ namespace coflow {
 
 namespace detail {
 
-template <class In, class Pred, class Down, bool Lookahead>
+// Lookahead is std::true_type or std::false_type (a type, not a bool, so that
+// views::through can still find the output type among the node's template arguments).
+template <class In, class Pred, class Down, class Lookahead>
 struct filter_node {
   bool push(In&& value) {
     if (!pred(std::as_const(value))) return true;
@@ -45,7 +47,7 @@ struct filter_node {
   }
   // Compacts the kept values into a buffer, without a branch per value, and passes them on.
   // Only with lookahead: pred runs on the whole span before downstream sees any of it.
-  bool push_batch(std::span<const In> values) requires Lookahead
+  bool push_batch(std::span<const In> values) requires Lookahead::value
       && batch_node_for<Down, In> && std::is_trivial_v<In> {
     std::array<In, max_batch_size> kept;
     while (!values.empty()) {
@@ -94,8 +96,8 @@ struct filter_stage : stage_interface {
                   "coflow::ops::filter(pred): pred must be callable with a const In& and return "
                   "something testable as bool");
     using down_type = decltype(make_down(std::type_identity<In>{}));
-    return detail::filter_node<In, Pred, down_type, Lookahead>{std::forward<P>(p),
-                                                               make_down(std::type_identity<In>{})};
+    return detail::filter_node<In, Pred, down_type, std::bool_constant<Lookahead>>{
+        std::forward<P>(p), make_down(std::type_identity<In>{})};
   }
 };
 

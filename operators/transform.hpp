@@ -37,11 +37,13 @@ namespace coflow {
 
 namespace detail {
 
-template <class In, class Out, class Fn, class Down, bool Lookahead>
+// Lookahead is std::true_type or std::false_type (a type, not a bool, so that
+// views::through can still find the output type among the node's template arguments).
+template <class In, class Out, class Fn, class Down, class Lookahead>
 struct transform_node {
   bool push(In&& value) { return down.push(Out(std::invoke(fn, std::move(value)))); }
   // Only with lookahead: fn runs on the whole span before downstream sees any of it.
-  bool push_batch(std::span<const In> values) requires Lookahead
+  bool push_batch(std::span<const In> values) requires Lookahead::value
       && batch_node_for<Down, Out> && std::is_trivial_v<Out> && std::copy_constructible<In> {
     std::array<Out, max_batch_size> mapped;
     while (!values.empty()) {
@@ -89,7 +91,7 @@ struct transform_stage : stage_interface {
                   "coflow::ops::transform(fn): fn returns void; use sinks::for_each(fn) for a "
                   "side effect at the end of a pipeline");
     using down_type = decltype(make_down(std::type_identity<out>{}));
-    return detail::transform_node<In, out, Fn, down_type, Lookahead>{
+    return detail::transform_node<In, out, Fn, down_type, std::bool_constant<Lookahead>>{
         std::forward<F>(f), make_down(std::type_identity<out>{})};
   }
 };
