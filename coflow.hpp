@@ -33,6 +33,8 @@
 #include "pipeline/compose.hpp"
 #include "pipeline/coroutine.hpp"
 #include "pipeline/coroutine_stage.hpp"
+#include "pipeline/iterable.hpp"
+#include "pipeline/lookahead.hpp"
 #include "pipeline/pipeline.hpp"
 #include "pipeline/profile/instrumented.hpp"
 #include "pipeline/profile/named.hpp"

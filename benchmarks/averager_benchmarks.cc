@@ -28,6 +28,7 @@
 #include "operators/filter.hpp"
 #include "operators/sum.hpp"
 #include "pipeline/coroutine.hpp"
+#include "pipeline/lookahead.hpp"
 #include "pipeline/run.hpp"
 
 namespace coflow_bench {
@@ -158,8 +159,8 @@ answer coflow_contiguous(std::uint64_t n) {
 }
 
 answer coflow_batch(std::uint64_t n) {
-  return {coflow::run(contiguous_readings(n),
-                      coflow::ops::filter(kept) | batch_averager() | coflow::sinks::sum())};
+  return {coflow::run(contiguous_readings(n), coflow::ops::filter(kept, coflow::lookahead) |
+                                                  batch_averager() | coflow::sinks::sum())};
 }
 
 answer coflow_ops(std::uint64_t n) {

@@ -3,8 +3,11 @@
 // The running averager of averager.cc, written as in Python, resumes once per value. Written
 // with `co_yield coflow::receive_batch`, it resumes once per span: a pipeline fed from a
 // contiguous range (a vector here) hands its values on in spans of up to coflow::max_batch_size,
-// and the filter in front of it passes on the values it keeps as one span. Both averagers give
-// the same means; the batched one answers each span with a span of means.
+// and the filter in front of it, told with coflow::lookahead that its predicate may see a whole
+// span at once (it has no side effects and never throws), passes on the values it keeps as one
+// span. Without lookahead a filter tests and passes on one value at a time, so that its
+// predicate never runs on values past an early stop. Both averagers give the same means; the
+// batched one answers each span with a span of means.
 #include <cstddef>
 #include <cstdint>
 #include <iostream>
@@ -14,6 +17,7 @@
 #include "operators/filter.hpp"
 #include "operators/to_vector.hpp"
 #include "pipeline/coroutine.hpp"
+#include "pipeline/lookahead.hpp"
 #include "pipeline/receive.hpp"
 #include "pipeline/run.hpp"
 
@@ -59,8 +63,8 @@ int main() {
   auto one_by_one =
       coflow::run(readings, coflow::ops::filter(valid) | averager() | coflow::sinks::to_vector());
   std::size_t batches = 0;
-  auto batched = coflow::run(readings, coflow::ops::filter(valid) | batched_averager(batches) |
-                                           coflow::sinks::to_vector());
+  auto batched = coflow::run(readings, coflow::ops::filter(valid, coflow::lookahead) |
+                                           batched_averager(batches) | coflow::sinks::to_vector());
 
   std::cout << "values kept: " << batched.size() << '\n';
   std::cout << "final mean: " << batched.back() << '\n';

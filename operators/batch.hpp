@@ -29,20 +29,17 @@
 #include <utility>
 #include <vector>
 
+#include "operators/detail/reserve_limit.hpp"
 #include "pipeline/stage.hpp"
 
 namespace coflow {
 
 namespace detail {
 
-// Larger batches are not reserved up front, so that batch(huge) means "until end of stream"
-// without asking for memory it may never use.
-inline constexpr std::size_t batch_reserve_limit = 4096;
-
 template <class In, class Down>
 struct batch_node {
   bool push(In&& value) {
-    if (pending.empty()) pending.reserve(std::min(size, batch_reserve_limit));
+    if (pending.empty()) pending.reserve(reserve_for(size));
     pending.push_back(std::move(value));
     if (pending.size() < size) return true;
     return emit();

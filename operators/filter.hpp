@@ -10,10 +10,16 @@
 //   otherwise dropped. End of stream passes straight through.
 // Exceptions: what pred throws propagates to the caller of send/run; the value is lost.
 // Lifetime: the stage holds its own copy of pred (moved from the argument).
-// Batches: in front of a stage that takes spans (a coroutine at `co_yield
-//   coflow::receive_batch`), a span of trivial values is tested as a whole and the kept values
-//   go on as one span, so pred sees the whole span even if downstream becomes done partway.
-// Cost: stateless, fused: one inline call of pred per value, no resume, no allocation.
+// Batches: pred sees exactly the values it would see one by one: a span from a contiguous range
+//   is tested value by value, each kept value is pushed on before the next is tested, and the
+//   filter stops as soon as downstream is done (a vector and a std::list give the same calls).
+//   filter(pred, coflow::lookahead) promises that pred has no side effects and does not throw
+//   (pipeline/lookahead.hpp): in front of a stage that takes spans (a coroutine at `co_yield
+//   coflow::receive_batch`), a span of trivial values is then tested as a whole and the kept
+//   values go on as one span, so pred may see values past the point where downstream became
+//   done.
+// Cost: stateless, fused: one inline call of pred per value, no resume, no allocation. With
+//   lookahead in front of a batch stage, no branch per value and one downstream call per span.
 #pragma once
 
 #include "pipeline/detail/require_cpp20.hpp"
@@ -26,21 +32,25 @@
 #include <type_traits>
 #include <utility>
 
+#include "pipeline/lookahead.hpp"
 #include "pipeline/stage.hpp"
 
 namespace coflow {
 
 namespace detail {
 
-template <class In, class Pred, class Down>
+// Lookahead is std::true_type or std::false_type (a type, not a bool, so that
+// views::through can still find the output type among the node's template arguments).
+template <class In, class Pred, class Down, class Lookahead>
 struct filter_node {
   bool push(In&& value) {
     if (!pred(std::as_const(value))) return true;
     return down.push(std::move(value));
   }
   // Compacts the kept values into a buffer, without a branch per value, and passes them on.
-  bool push_batch(std::span<const In> values) requires
-      batch_node_for<Down, In> && std::is_trivial_v<In> {
+  // Only with lookahead: pred runs on the whole span before downstream sees any of it.
+  bool push_batch(std::span<const In> values) requires Lookahead::value
+      && batch_node_for<Down, In> && std::is_trivial_v<In> {
     std::array<In, max_batch_size> kept;
     while (!values.empty()) {
       const std::size_t size = std::min(values.size(), max_batch_size);
@@ -66,8 +76,9 @@ struct filter_node {
 
 namespace ops {
 
-/// filter_stage<Pred> is the description made by filter(pred).
-template <class Pred>
+/// filter_stage<Pred, Lookahead> is the description made by filter(pred) (and, with Lookahead,
+/// by filter(pred, coflow::lookahead)).
+template <class Pred, bool Lookahead = false>
 struct filter_stage : stage_interface {
   /// output<In> is the type it outputs for input In.
   template <class In>
@@ -91,8 +102,8 @@ struct filter_stage : stage_interface {
                   "coflow::ops::filter(pred): pred must be callable with a const In& and return "
                   "something testable as bool");
     using down_type = decltype(make_down(std::type_identity<In>{}));
-    return detail::filter_node<In, Pred, down_type>{std::forward<P>(p),
-                                                    make_down(std::type_identity<In>{})};
+    return detail::filter_node<In, Pred, down_type, std::bool_constant<Lookahead>>{
+        std::forward<P>(p), make_down(std::type_identity<In>{})};
   }
 };
 
@@ -100,6 +111,14 @@ struct filter_stage : stage_interface {
 template <class Pred>
   requires std::move_constructible<std::decay_t<Pred>>
 [[nodiscard]] filter_stage<std::decay_t<Pred>> filter(Pred&& pred) {
+  return {{}, std::forward<Pred>(pred)};
+}
+
+/// filter(pred, coflow::lookahead) keeps the same values, and may test a whole span with pred
+/// before downstream sees it: for a pred without side effects that does not throw.
+template <class Pred>
+  requires std::move_constructible<std::decay_t<Pred>>
+[[nodiscard]] filter_stage<std::decay_t<Pred>, true> filter(Pred&& pred, lookahead_t) {
   return {{}, std::forward<Pred>(pred)};
 }
 

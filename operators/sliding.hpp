@@ -14,9 +14,11 @@
 // Preconditions: n >= 1; sliding(0) throws std::invalid_argument at the call. The values must
 //   be copyable: each is in n windows.
 // Exceptions: std::bad_alloc; what the values' copies throw; what downstream throws.
-// Cost: fused, no resume. The last n values live in a ring buffer, allocated once (n values,
-//   when the first value arrives); each value is moved into it, and each window is one
-//   allocation and n copies.
+// Cost: fused, no resume. The last n values live in a ring buffer, reserved when the first
+//   value arrives (for n values, or for 4096 for a larger n, beyond which it grows
+//   geometrically until it holds n values, so sliding(huge) over a short stream allocates
+//   only what arrives); each value is moved into it, and each window is one allocation and n
+//   copies.
 #pragma once
 
 #include "pipeline/detail/require_cpp20.hpp"
@@ -28,6 +30,7 @@
 #include <utility>
 #include <vector>
 
+#include "operators/detail/reserve_limit.hpp"
 #include "pipeline/stage.hpp"
 
 namespace coflow {
@@ -38,7 +41,9 @@ template <class In, class Down>
 struct sliding_node {
   bool push(In&& value) {
     if (ring.size() < size) {
-      if (ring.empty()) ring.reserve(size);
+      // Until the ring is full, oldest is 0 and values are appended: growing it moves nothing
+      // out of order.
+      if (ring.empty()) ring.reserve(reserve_for(size));
       ring.push_back(std::move(value));
       if (ring.size() < size) return true;
     } else {

@@ -10,9 +10,15 @@
 //   End of stream passes straight through.
 // Exceptions: what fn throws propagates to the caller of send/run.
 // Lifetime: the stage holds its own copy of fn.
-// Batches: in front of a stage that takes spans, a span is mapped as a whole into a buffer of
-//   trivial results that goes on as one span.
-// Cost: stateless, fused: one inline call of fn per value, no resume, no allocation.
+// Batches: fn sees exactly the values it would see one by one: a span from a contiguous range
+//   is mapped value by value, each result is pushed on before fn is called on the next value,
+//   and the transform stops as soon as downstream is done (a vector and a std::list give the
+//   same calls). transform(fn, coflow::lookahead) promises that fn has no side effects and
+//   does not throw (pipeline/lookahead.hpp): in front of a stage that takes spans, a span is
+//   then mapped as a whole into a buffer of trivial results that goes on as one span, so fn
+//   may see values past the point where downstream became done.
+// Cost: stateless, fused: one inline call of fn per value, no resume, no allocation. With
+//   lookahead in front of a batch stage, one downstream call per span.
 #pragma once
 
 #include "pipeline/detail/require_cpp20.hpp"
@@ -26,17 +32,21 @@
 #include <type_traits>
 #include <utility>
 
+#include "pipeline/lookahead.hpp"
 #include "pipeline/stage.hpp"
 
 namespace coflow {
 
 namespace detail {
 
-template <class In, class Out, class Fn, class Down>
+// Lookahead is std::true_type or std::false_type (a type, not a bool, so that
+// views::through can still find the output type among the node's template arguments).
+template <class In, class Out, class Fn, class Down, class Lookahead>
 struct transform_node {
   bool push(In&& value) { return down.push(Out(std::invoke(fn, std::move(value)))); }
-  bool push_batch(std::span<const In> values) requires
-      batch_node_for<Down, Out> && std::is_trivial_v<Out> && std::copy_constructible<In> {
+  // Only with lookahead: fn runs on the whole span before downstream sees any of it.
+  bool push_batch(std::span<const In> values) requires Lookahead::value
+      && batch_node_for<Down, Out> && std::is_trivial_v<Out> && std::copy_constructible<In> {
     std::array<Out, max_batch_size> mapped;
     while (!values.empty()) {
       const std::size_t size = std::min(values.size(), max_batch_size);
@@ -58,8 +68,9 @@ struct transform_node {
 
 namespace ops {
 
-/// transform_stage<Fn> is the description made by transform(fn).
-template <class Fn>
+/// transform_stage<Fn, Lookahead> is the description made by transform(fn) (and, with
+/// Lookahead, by transform(fn, coflow::lookahead)).
+template <class Fn, bool Lookahead = false>
 struct transform_stage : stage_interface {
   Fn fn;
 
@@ -86,8 +97,8 @@ struct transform_stage : stage_interface {
                   "coflow::ops::transform(fn): fn returns void; use sinks::for_each(fn) for a "
                   "side effect at the end of a pipeline");
     using down_type = decltype(make_down(std::type_identity<out>{}));
-    return detail::transform_node<In, out, Fn, down_type>{std::forward<F>(f),
-                                                          make_down(std::type_identity<out>{})};
+    return detail::transform_node<In, out, Fn, down_type, std::bool_constant<Lookahead>>{
+        std::forward<F>(f), make_down(std::type_identity<out>{})};
   }
 };
 
@@ -95,6 +106,14 @@ struct transform_stage : stage_interface {
 template <class Fn>
   requires std::move_constructible<std::decay_t<Fn>>
 [[nodiscard]] transform_stage<std::decay_t<Fn>> transform(Fn&& fn) {
+  return {{}, std::forward<Fn>(fn)};
+}
+
+/// transform(fn, coflow::lookahead) outputs the same values, and may map a whole span with fn
+/// before downstream sees it: for an fn without side effects that does not throw.
+template <class Fn>
+  requires std::move_constructible<std::decay_t<Fn>>
+[[nodiscard]] transform_stage<std::decay_t<Fn>, true> transform(Fn&& fn, lookahead_t) {
   return {{}, std::forward<Fn>(fn)};
 }
 

@@ -8,8 +8,11 @@
 //       coflow::run(readings, coflow::ops::filter(valid) | coflow::ops::averager() |
 //                                 coflow::sinks::last());
 //
-// Semantics: the range is any std::ranges::input_range (containers, range-v3 views,
-// generators, single-pass and infinite ranges). run() stops pulling as soon as the pipeline
+// Semantics: the range is anything coflow::iterable (pipeline/iterable.hpp): any
+// std::ranges::input_range (containers, generators, single-pass and infinite ranges) and
+// range-v3's views, including those the standard's concepts reject (views::iota over 64-bit
+// integers, and what is built on it); something else fails the concept at the call. run() stops
+// pulling as soon as the pipeline
 // is done (a take(3) downstream stops the source: the element after the last one taken is
 // never read), then closes it; end of stream flows downstream and the result comes back.
 // `pipeline` is a description (a chain ending in a sink, a sink, a consumer coroutine), bound
@@ -35,13 +38,14 @@
 #include <utility>
 
 #include "pipeline/compose.hpp"
+#include "pipeline/iterable.hpp"
 #include "pipeline/pipeline.hpp"
 
 namespace coflow {
 
 namespace detail {
 
-// A range that can be handed to `Head` in spans.
+// A range that can be handed to `Head` in spans: a contiguous standard range.
 template <class R, class Head>
 concept batch_source = std::ranges::contiguous_range<R> && std::ranges::sized_range<R> &&
     std::same_as<std::remove_cvref_t<std::ranges::range_reference_t<R>>,
@@ -57,16 +61,16 @@ struct is_pipeline<pipeline<In, Head>> : std::true_type {};
 
 /// run pushes each element of `range` into `p`, stops early once `p` is done, closes it and
 /// returns its result.
-template <std::ranges::input_range R, class P>
+template <iterable R, class P>
 requires runnable<P> || detail::is_pipeline<std::remove_cvref_t<P>>::value decltype(auto) run(
     R&& range, P&& p) {
-  using value_type = std::ranges::range_value_t<R>;
-  auto first = std::ranges::begin(range);
-  auto last = std::ranges::end(range);
+  using value_type = iterable_value_t<R>;
+  auto first = detail::iterable_begin(range);
+  auto last = detail::iterable_end(range);
   if constexpr (detail::is_pipeline<std::remove_cvref_t<P>>::value) {
-    static_assert(std::convertible_to<std::ranges::range_reference_t<R>,
-                                      typename std::remove_cvref_t<P>::input_type>,
-                  "coflow::run: the range's elements do not convert to the pipeline's input");
+    static_assert(
+        std::convertible_to<iterable_reference_t<R>, typename std::remove_cvref_t<P>::input_type>,
+        "coflow::run: the range's elements do not convert to the pipeline's input");
     for (; first != last && !p.done(); ++first) p.send(*first);
     return p.close();
   } else {

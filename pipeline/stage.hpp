@@ -31,9 +31,13 @@
 // with one call. push_batch delivers the same values, in the same order, as pushing them one by
 // one and stopping after the first push that returns false would, and returns what that last
 // push would; detail::push_values(node, values) does it, with push_batch where the node has it.
-// One difference is allowed: a stage that takes the span as a whole may look at values past the
-// point where its downstream became done (a filter tests the whole span; a batch coroutine
-// receives it); those values go no further. The span is valid only during the call.
+// One difference is allowed, where the user's code asked for whole spans: a stage may then look
+// at values past the point where its downstream became done (a filter or transform given
+// coflow::lookahead tests or maps the whole span; a coroutine at `co_yield
+// coflow::receive_batch` receives it); those values go no further. A stage must not run a
+// user's callable that did not ask for it on such values: it takes the span value by value
+// (or has no push_batch), so that a vector and a std::list give the same calls. The span is
+// valid only during the call.
 //
 // Writing an operator (the stage protocol):
 // - A stage description derives from coflow::stage_interface and has

@@ -18,6 +18,8 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
+#include <list>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -38,6 +40,7 @@
 #include "operators/transform.hpp"
 #include "pipeline/compose.hpp"
 #include "pipeline/coroutine.hpp"
+#include "pipeline/lookahead.hpp"
 #include "pipeline/pipeline.hpp"
 #include "pipeline/protocol_error.hpp"
 #include "pipeline/receive.hpp"
@@ -839,12 +842,403 @@ void run_any(int shape, int sink, const config& c, const std::vector<int>& value
   }
 }
 
+// --- Batched runs: spans from a vector against values one by one from a list --------------------
+//
+// Plain ints, so that a filter or transform given coflow::lookahead takes its span path, and
+// coroutine stages that wait at `co_yield coflow::receive_batch`. The model pushes one value at
+// a time. A callable without lookahead and a coroutine at a single receive point must see exactly
+// the model's values (same call counts, same faults) whatever the container; a callable with
+// lookahead and a batch coroutine asked for whole spans, so they may see more, never fewer, and
+// are never given a fault to throw (lookahead promises a callable that does not throw).
+
+constexpr int batch_shapes = 4;
+
+struct batch_config {
+  bool filter_lookahead = false, transform_lookahead = false;
+  int f1_mod = 1, f1_rem = 5, f1_throw = never;
+  int f2_mod = 1, f2_rem = 5, f2_throw = never;
+  int mul = 1, add = 0, transform_throw = never;
+  std::size_t take1 = unlimited, take2 = unlimited;
+  int b1_copies = 1, b1_finish = never, b2_copies = 1, b2_finish = never;
+  int c_copies = 1, c_finish = never, c_throw = never;  // the single-receive coroutine
+};
+
+std::size_t decode_take(fuzz_input& in) {
+  const int t = in.small_int(0, 11);
+  return t < 8 ? static_cast<std::size_t>(t) : unlimited;
+}
+
+batch_config decode_batch_config(fuzz_input& in) {
+  batch_config c;
+  c.filter_lookahead = in.flag();
+  c.transform_lookahead = in.flag();
+  c.f1_mod = in.small_int(1, 4);
+  c.f1_rem = in.small_int(0, 5);
+  c.f1_throw = maybe(in);
+  c.f2_mod = in.small_int(1, 4);
+  c.f2_rem = in.small_int(0, 5);
+  c.f2_throw = maybe(in);
+  c.mul = in.small_int(1, 2);
+  c.add = in.small_int(0, 2);
+  c.transform_throw = maybe(in);
+  c.take1 = decode_take(in);
+  c.take2 = decode_take(in);
+  c.b1_copies = in.small_int(0, 2);
+  c.b1_finish = finish_after(in);
+  c.b2_copies = in.small_int(0, 2);
+  c.b2_finish = finish_after(in);
+  c.c_copies = in.small_int(0, 2);
+  c.c_finish = finish_after(in);
+  c.c_throw = maybe(in);
+  if (c.filter_lookahead) c.f1_throw = c.f2_throw = never;
+  if (c.transform_lookahead) c.transform_throw = never;
+  return c;
+}
+
+// How often each user callable and coroutine body saw a value.
+struct batch_calls {
+  int f1 = 0, f2 = 0, t = 0, b1 = 0, b2 = 0, c = 0;
+};
+
+struct counting_filter {
+  int mod, rem, throw_at;
+  int* calls;
+  bool operator()(int v) const {
+    ++*calls;
+    if (v == throw_at) throw fault();
+    return v % mod != rem;
+  }
+};
+
+struct counting_transform {
+  int mul, add, throw_at;
+  int* calls;
+  int operator()(int v) const {
+    ++*calls;
+    if (v == throw_at) throw fault();
+    return v * mul + add;
+  }
+};
+
+// Outputs v, v + 1, ... (copies values) for each input v; returns after finish_after inputs.
+coflow::coroutine<int, int> batch_body(frame_counter& scopes, frame_counter::token, int copies,
+                                       int finish_after, int* calls) {
+  auto alive = scopes.enter();
+  if (finish_after == 0) co_return;
+  std::vector<int> out;
+  int taken = 0;
+  auto batch = co_yield coflow::receive_batch;
+  while (batch) {
+    out.clear();
+    for (const int v : *batch) {
+      ++*calls;
+      for (int c = 0; c < copies; ++c) out.push_back(v + c);
+      if (++taken == finish_after) {
+        for (const int o : out) co_yield coflow::emit(o);
+        co_return;
+      }
+    }
+    batch = co_yield coflow::receive_batch(out);
+  }
+}
+
+// The same one value at a time, with a fault.
+coflow::coroutine<int, int> single_body(frame_counter& scopes, frame_counter::token, int copies,
+                                        int finish_after, int throw_at, int* calls) {
+  auto alive = scopes.enter();
+  if (finish_after == 0) co_return;
+  int taken = 0;
+  for (;;) {
+    auto v = co_yield coflow::receive;
+    if (!v) break;
+    ++*calls;
+    if (*v == throw_at) throw fault();
+    for (int c = 0; c < copies; ++c) co_yield coflow::emit(*v + c);
+    if (++taken == finish_after) co_return;
+  }
+}
+
+template <bool Lookahead, class Pred>
+auto maybe_lookahead_filter(Pred pred) {
+  if constexpr (Lookahead) {
+    return ops::filter(pred, coflow::lookahead);
+  } else {
+    return ops::filter(pred);
+  }
+}
+
+template <bool Lookahead, class Fn>
+auto maybe_lookahead_transform(Fn fn) {
+  if constexpr (Lookahead) {
+    return ops::transform(fn, coflow::lookahead);
+  } else {
+    return ops::transform(fn);
+  }
+}
+
+struct batch_context {
+  frame_counter frames;
+  frame_counter scopes;
+  batch_calls calls;
+};
+
+template <int Shape, bool LF, bool LT>
+auto make_batch_chain(batch_context& x, const batch_config& c) {
+  auto f1 =
+      maybe_lookahead_filter<LF>(counting_filter{c.f1_mod, c.f1_rem, c.f1_throw, &x.calls.f1});
+  auto f2 =
+      maybe_lookahead_filter<LF>(counting_filter{c.f2_mod, c.f2_rem, c.f2_throw, &x.calls.f2});
+  auto t = maybe_lookahead_transform<LT>(
+      counting_transform{c.mul, c.add, c.transform_throw, &x.calls.t});
+  auto b1 = batch_body(x.scopes, x.frames.enter(), c.b1_copies, c.b1_finish, &x.calls.b1);
+  auto b2 = batch_body(x.scopes, x.frames.enter(), c.b2_copies, c.b2_finish, &x.calls.b2);
+  auto co = single_body(x.scopes, x.frames.enter(), c.c_copies, c.c_finish, c.c_throw, &x.calls.c);
+  if constexpr (Shape == 0) {
+    return f1 | t | std::move(b1) | ops::take(c.take1) | f2 | std::move(b2) | ops::take(c.take2) |
+           sinks::to_vector();
+  } else if constexpr (Shape == 1) {
+    return std::move(b1) | t | ops::take(c.take1) | std::move(co) | f1 | std::move(b2) |
+           sinks::to_vector();
+  } else if constexpr (Shape == 2) {
+    return ops::take(c.take1) | f1 | std::move(b1) | std::move(b2) | t | ops::take(c.take2) |
+           sinks::to_vector();
+  } else {
+    return f1 | std::move(co) | f2 | t | std::move(b1) | sinks::to_vector();
+  }
+}
+
+// The reference: every stage takes one value at a time.
+class batch_model {
+ public:
+  enum class kind : unsigned char { f1, f2, t, take1, take2, b1, b2, co };
+
+  batch_model(int shape, const batch_config& c) : c_(c) {
+    using k = kind;
+    switch (shape) {
+      case 0:
+        add({k::f1, k::t, k::b1, k::take1, k::f2, k::b2, k::take2});
+        break;
+      case 1:
+        add({k::b1, k::t, k::take1, k::co, k::f1, k::b2});
+        break;
+      case 2:
+        add({k::take1, k::f1, k::b1, k::b2, k::t, k::take2});
+        break;
+      default:
+        add({k::f1, k::co, k::f2, k::t, k::b1});
+        break;
+    }
+  }
+
+  void run(const std::vector<int>& values) {
+    for (std::size_t i = nodes_.size(); i-- > 0;) {
+      node& m = nodes_[i];
+      if (!is_coro(m.k)) continue;
+      m.down_done = done(i + 1);
+      if (finish(m.k) == 0) m.receiving = false;
+    }
+    if (done(0)) return;
+    for (int v : values) {
+      if (!push(0, v)) break;
+    }
+  }
+
+  const std::vector<int>& kept() const { return kept_; }
+  const batch_calls& calls() const { return calls_; }
+
+ private:
+  struct node {
+    kind k;
+    std::size_t count = 0;  // take
+    bool receiving = true;  // coroutines
+    bool down_done = false;
+    int taken = 0;
+  };
+
+  void add(std::initializer_list<kind> ks) {
+    for (kind k : ks) nodes_.push_back(node{k});
+  }
+
+  static bool is_coro(kind k) { return k == kind::b1 || k == kind::b2 || k == kind::co; }
+  int finish(kind k) const {
+    return k == kind::b1 ? c_.b1_finish : k == kind::b2 ? c_.b2_finish : c_.c_finish;
+  }
+  std::size_t limit(kind k) const { return k == kind::take1 ? c_.take1 : c_.take2; }
+
+  bool filter(std::size_t i, int v, int mod, int rem, int throw_at, int& calls) {
+    ++calls;
+    if (v == throw_at) throw model_fault();
+    if (v % mod == rem) return true;
+    return push(i + 1, v);
+  }
+
+  bool coro(std::size_t i, int v, int copies, int throw_at, int& calls) {
+    node& m = nodes_[i];
+    ++calls;
+    if (v == throw_at) {
+      m.receiving = false;
+      throw model_fault();
+    }
+    for (int k = 0; k < copies; ++k) {
+      if (!m.down_done) m.down_done = !push(i + 1, v + k);
+    }
+    if (++m.taken == finish(m.k)) m.receiving = false;
+    return m.receiving && !m.down_done;
+  }
+
+  bool push(std::size_t i, int v) {
+    if (i == nodes_.size()) {
+      kept_.push_back(v);
+      return true;
+    }
+    node& m = nodes_[i];
+    switch (m.k) {
+      case kind::f1:
+        return filter(i, v, c_.f1_mod, c_.f1_rem, c_.f1_throw, calls_.f1);
+      case kind::f2:
+        return filter(i, v, c_.f2_mod, c_.f2_rem, c_.f2_throw, calls_.f2);
+      case kind::t:
+        ++calls_.t;
+        if (v == c_.transform_throw) throw model_fault();
+        return push(i + 1, v * c_.mul + c_.add);
+      case kind::take1:
+      case kind::take2: {
+        ++m.count;
+        const bool more = push(i + 1, v);
+        return more && m.count < limit(m.k);
+      }
+      case kind::b1:
+        return coro(i, v, c_.b1_copies, never, calls_.b1);
+      case kind::b2:
+        return coro(i, v, c_.b2_copies, never, calls_.b2);
+      case kind::co:
+        return coro(i, v, c_.c_copies, c_.c_throw, calls_.c);
+    }
+    return false;
+  }
+
+  bool done(std::size_t i) const {
+    if (i == nodes_.size()) return false;
+    const node& m = nodes_[i];
+    switch (m.k) {
+      case kind::take1:
+      case kind::take2:
+        return m.count >= limit(m.k) || done(i + 1);
+      case kind::b1:
+      case kind::b2:
+      case kind::co:
+        return !m.receiving || m.down_done || done(i + 1);
+      default:
+        return done(i + 1);
+    }
+  }
+
+  batch_config c_;
+  std::vector<node> nodes_;
+  std::vector<int> kept_;
+  batch_calls calls_;
+};
+
+std::string show_calls(const batch_calls& k) {
+  return "f1=" + std::to_string(k.f1) + " f2=" + std::to_string(k.f2) +
+         " t=" + std::to_string(k.t) + " b1=" + std::to_string(k.b1) +
+         " b2=" + std::to_string(k.b2) + " c=" + std::to_string(k.c);
+}
+
+template <int Shape, bool LF, bool LT, class Container>
+void batch_run_once(const batch_config& c, const std::vector<int>& values,
+                    const std::string& label) {
+  batch_model model(Shape, c);
+  const outcome want = model_call([&] { model.run(values); });
+  batch_context x;
+  const Container source(values.begin(), values.end());
+  std::vector<int> got_values;
+  const outcome got =
+      real_call([&] { got_values = coflow::run(source, make_batch_chain<Shape, LF, LT>(x, c)); });
+  fuzz_check(want == got, label + ": model " + name(want) + ", real " + name(got));
+  if (got == outcome::ok) {
+    fuzz_check(got_values == model.kept(), label + ": the values differ from the model's");
+  }
+  const batch_calls& w = model.calls();
+  const batch_calls& g = x.calls;
+  const std::string calls = label + ": calls: model " + show_calls(w) + ", real " + show_calls(g);
+  // Exactly the model's values without lookahead; at least those with it.
+  fuzz_check(LF ? g.f1 >= w.f1 && g.f2 >= w.f2 : g.f1 == w.f1 && g.f2 == w.f2, calls);
+  fuzz_check(LT ? g.t >= w.t : g.t == w.t, calls);
+  fuzz_check(g.c == w.c && g.b1 >= w.b1 && g.b2 >= w.b2, calls);
+  fuzz_check(x.frames.balanced(), label + ": frames leaked or destroyed twice");
+  fuzz_check(x.scopes.balanced(), label + ": a body scope outlived the run");
+}
+
+template <int Shape, bool LF, bool LT>
+void batch_run_container(bool listed, const batch_config& c, const std::vector<int>& values,
+                         const std::string& label) {
+  if (listed) {
+    batch_run_once<Shape, LF, LT, std::list<int>>(c, values, label + " list");
+  } else {
+    batch_run_once<Shape, LF, LT, std::vector<int>>(c, values, label + " vector");
+  }
+}
+
+template <int Shape>
+void batch_run_shape(bool listed, const batch_config& c, const std::vector<int>& values,
+                     const std::string& label) {
+  const std::string l = label + (c.filter_lookahead ? " filter-lookahead" : "") +
+                        (c.transform_lookahead ? " transform-lookahead" : "");
+  if (c.filter_lookahead) {
+    if (c.transform_lookahead) return batch_run_container<Shape, true, true>(listed, c, values, l);
+    return batch_run_container<Shape, true, false>(listed, c, values, l);
+  }
+  if (c.transform_lookahead) return batch_run_container<Shape, false, true>(listed, c, values, l);
+  return batch_run_container<Shape, false, false>(listed, c, values, l);
+}
+
+// The same configuration over a vector (spans) and a list (one by one), each against the model.
+void batch_run(fuzz_input& in) {
+  const int shape = static_cast<int>(in.pick(batch_shapes));
+  const batch_config c = decode_batch_config(in);
+  std::vector<int> values;
+  if (in.flag()) {
+    values.resize(in.pick(9));
+    for (int& v : values) v = in.small_int(0, 15);
+  } else {
+    // Long enough to span several batches of coflow::max_batch_size.
+    values.resize(100 + 60 * in.pick(12));
+    const int a = in.small_int(1, 15);
+    const int b = in.small_int(0, 15);
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      values[i] = static_cast<int>(
+          (i * static_cast<std::size_t>(a) + static_cast<std::size_t>(b) + i / 7) % 16);
+    }
+  }
+  const std::string label = "batched run shape " + std::to_string(shape) + " of " +
+                            std::to_string(values.size()) + " values";
+  for (const bool listed : {false, true}) {
+    switch (shape) {
+      case 0:
+        batch_run_shape<0>(listed, c, values, label);
+        break;
+      case 1:
+        batch_run_shape<1>(listed, c, values, label);
+        break;
+      case 2:
+        batch_run_shape<2>(listed, c, values, label);
+        break;
+      default:
+        batch_run_shape<3>(listed, c, values, label);
+        break;
+    }
+  }
+}
+
 }  // namespace
 
 // Input: a sequence of steps. A step's first byte holds the slot (of three) and the operation:
 // 0 open (then shape, sink and the configuration), 1 send (then the value), 2 close,
 // 3 destroy, 4 run a whole stream through coflow::run (shape, sink, configuration, count,
-// values). send and close on an empty slot open a pipeline there first.
+// values). send and close on an empty slot open a pipeline there first. A head byte of 240 or
+// more is instead 5, a batched run (batch shape, configuration, then a flag: a count and the
+// values, or a long stream's length and two generator bytes), over a vector and a list.
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   value::reset();
   fuzz_input in(data, size);
@@ -862,7 +1256,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     for (int steps = 0; !in.empty() && steps < 128; ++steps) {
       const std::uint8_t head = in.byte();
       const std::size_t slot = head % 3;
-      const int op = (head / 3) % 5;
+      const int op = head >= 240 ? 5 : (head / 3) % 5;
       if (op == 0 || ((op == 1 || op == 2) && !open[slot])) open_at(slot);
       switch (op) {
         case 1:
@@ -884,6 +1278,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                   "run shape " + std::to_string(shape) + " sink " + std::to_string(sink));
           break;
         }
+        case 5:
+          batch_run(in);
+          break;
         default:
           break;
       }

@@ -145,6 +145,45 @@ def pipeline_topology():
     write(t, "stage_throws_in_sequence", popen(0, 1, TO_VECTOR,
                                                sequence=(coro(), coro(throw_at=4))) +
           sends(0, 1, 2, 3, 4, 5) + pop(0, PCLOSE))
+    # Batched runs: the same configuration over a vector (spans) and a list (one by one).
+    write(t, "batch_transform_stops_at_take",
+          brun(0, bvalues([1, 2, 3, 15]), transform_throw=15, take1=3))
+    write(t, "batch_take_one_of_many", brun(0, blong(12, 7, 3), take1=1, filter_lookahead=True,
+                                            transform_lookahead=True, b1_copies=2))
+    write(t, "batch_first_stage_then_single_throws",
+          brun(1, blong(11, 5, 2), b1_copies=2, take1=7, c_throw=9, f1_mod=3, f1_rem=1))
+    write(t, "batch_finish_mid_span", brun(2, blong(6, 3, 0), filter_lookahead=True, f1_mod=2,
+                                           f1_rem=0, b1_finish=3, b2_copies=2, take2=4))
+    write(t, "batch_filter_throws_after_single",
+          brun(3, blong(9, 1, 4), f2_throw=7, c_copies=2, transform_lookahead=True))
+    write(t, "batch_short_lookahead_list_and_vector",
+          brun(0, bvalues([5, 6, 7, 8]), filter_lookahead=True, f1_mod=2, f1_rem=1, take2=2,
+               b2_finish=1))
+
+
+# A batched run: head byte 240 or more, then the batch shape, this configuration and the values.
+BATCH_RUN = 240
+
+
+def brun(shape, values, filter_lookahead=False, transform_lookahead=False, f1_mod=1, f1_rem=5,
+         f1_throw=None, f2_mod=1, f2_rem=5, f2_throw=None, mul=1, add=0, transform_throw=None,
+         take1=None, take2=None, b1_copies=1, b1_finish=None, b2_copies=1, b2_finish=None,
+         c_copies=1, c_finish=None, c_throw=None):
+    return [BATCH_RUN, shape, 1 if filter_lookahead else 0, 1 if transform_lookahead else 0,
+            f1_mod - 1, f1_rem, maybe(f1_throw), f2_mod - 1, f2_rem, maybe(f2_throw), mul - 1,
+            add, maybe(transform_throw), 8 if take1 is None else take1,
+            8 if take2 is None else take2, b1_copies, fin(b1_finish), b2_copies, fin(b2_finish),
+            c_copies, fin(c_finish), maybe(c_throw)] + values
+
+
+def bvalues(values):
+    """A short stream: these values."""
+    return [1, len(values), *values]
+
+
+def blong(k, a, b):
+    """A stream of 100 + 60 k generated values, (i a + b + i / 7) mod 16."""
+    return [0, k, a - 1, b]
 
 
 # --- aggregates -------------------------------------------------------------------------------

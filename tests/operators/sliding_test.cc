@@ -95,6 +95,30 @@ TEST(Sliding, KeepsWindowsInArrivalOrderAcrossManyWrapsOfTheRing) {
   }
 }
 
+TEST(Sliding, AHugeSizeOverAFewValuesAllocatesOnlyWhatArrives) {
+  // Reserving 2^40 ints up front would throw std::bad_alloc.
+  const auto result =
+      coflow::run(std::vector{1, 2, 3}, ops::sliding(std::size_t{1} << 40) | sinks::to_vector());
+  EXPECT_TRUE(result.empty());
+}
+
+TEST(Sliding, KeepsWindowsInOrderWhenTheRingGrowsPastWhatWasReserved) {
+  // More than the 4096 values reserved at first: the ring grows before it is full, then wraps.
+  const int n = 5000;
+  const int count = 2 * n + 3;
+  std::size_t windows = 0;
+  bool in_order = true;
+  coflow::run(ranges::views::iota(0, count),
+              ops::sliding(n) | sinks::for_each([&](const std::vector<int>& window) {
+                std::vector<int> expected(n);
+                std::iota(expected.begin(), expected.end(), static_cast<int>(windows));
+                in_order = in_order && window == expected;
+                ++windows;
+              }));
+  EXPECT_EQ(windows, static_cast<std::size_t>(count - n + 1));
+  EXPECT_TRUE(in_order);
+}
+
 TEST(Sliding, CopiesValuesThatOwnMemory) {
   auto result =
       coflow::run(std::vector<std::string>{"a", "bb", "ccc"}, ops::sliding(2) | sinks::to_vector());

@@ -5,9 +5,11 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <list>
 #include <numeric>
 #include <optional>
+#include <ostream>
 #include <random>
 #include <span>
 #include <stdexcept>
@@ -19,6 +21,7 @@
 #include "operators/transform.hpp"
 #include "pipeline/compose.hpp"
 #include "pipeline/coroutine.hpp"
+#include "pipeline/lookahead.hpp"
 #include "pipeline/pipeline.hpp"
 #include "pipeline/profile/instrumented.hpp"
 #include "pipeline/protocol_error.hpp"
@@ -89,7 +92,7 @@ TEST(Batch, NonContiguousRangeArrivesAsBatchesOfOne) {
   EXPECT_EQ(sizes, std::vector<std::size_t>(10, 1));
 }
 
-TEST(Batch, FilterPassesTheKeptValuesOnAsOneSpan) {
+TEST(Batch, FilterWithLookaheadPassesTheKeptValuesOnAsOneSpan) {
   const auto values = sample(600);
   auto kept = [](double x) { return static_cast<std::int64_t>(x) % 3 != 0; };
   std::vector<double> expected_input;
@@ -97,8 +100,8 @@ TEST(Batch, FilterPassesTheKeptValuesOnAsOneSpan) {
     if (kept(x)) expected_input.push_back(x);
   }
   std::vector<std::size_t> sizes;
-  auto got = coflow::run(
-      values, coflow::ops::filter(kept) | batch_averager(sizes) | coflow::sinks::to_vector());
+  auto got = coflow::run(values, coflow::ops::filter(kept, coflow::lookahead) |
+                                     batch_averager(sizes) | coflow::sinks::to_vector());
   EXPECT_EQ(got, means_of(expected_input));
   ASSERT_EQ(sizes.size(), 3u);  // one batch per span of 256, 256 and 88 inputs
   EXPECT_EQ(std::accumulate(sizes.begin(), sizes.end(), std::size_t{0}), expected_input.size());
@@ -112,13 +115,14 @@ TEST(Batch, FilterThatKeepsNothingSendsNoBatch) {
   EXPECT_TRUE(sizes.empty());
 }
 
-TEST(Batch, TransformMapsASpanAsAWhole) {
+TEST(Batch, TransformWithLookaheadMapsASpanAsAWhole) {
   const auto values = sample(300);
   std::vector<double> doubled;
   for (double x : values) doubled.push_back(2 * x);
   std::vector<std::size_t> sizes;
-  auto got = coflow::run(values, coflow::ops::transform([](double x) { return 2 * x; }) |
-                                     batch_averager(sizes) | coflow::sinks::to_vector());
+  auto got = coflow::run(values,
+                         coflow::ops::transform([](double x) { return 2 * x; }, coflow::lookahead) |
+                             batch_averager(sizes) | coflow::sinks::to_vector());
   EXPECT_EQ(got, means_of(doubled));
   EXPECT_EQ(sizes, (std::vector<std::size_t>{256, 44}));
 }
@@ -247,7 +251,8 @@ TEST(Batch, AConsumerSinkTakesSpans) {
   std::iota(values.begin(), values.end(), 0);
   EXPECT_EQ(coflow::run(values, batch_summer()), 499500);
   EXPECT_EQ(
-      coflow::run(values, coflow::ops::filter([](int x) { return x % 2 == 0; }) | batch_summer()),
+      coflow::run(values, coflow::ops::filter([](int x) { return x % 2 == 0; }, coflow::lookahead) |
+                              batch_summer()),
       249500);
 }
 
@@ -306,6 +311,150 @@ TEST(Batch, AnExceptionFromABatchBodyReachesRun) {
                std::runtime_error);
 }
 
+// --- User callables see exactly the values they would see one by one -------------------------
+
+// Passes each value on, one at a time: a coroutine stage takes spans (push_batch) even when its
+// body waits at a single receive point.
+coflow::coroutine<int, int> echo() {
+  std::optional<int> reply;
+  while (auto v = co_yield reply) reply = *v;
+}
+
+// Echoes each batch; records the size of every batch it received.
+coflow::coroutine<int, int> echo_batches(std::vector<std::size_t>& batch_sizes) {
+  auto batch = co_yield coflow::receive_batch;
+  while (batch) {
+    batch_sizes.push_back(batch->size());
+    batch = co_yield coflow::receive_batch(*batch);
+  }
+}
+
+// Throws on a negative value, and counts its calls.
+struct checked {
+  int* calls;
+  int operator()(int x) const {
+    ++*calls;
+    if (x < 0) throw std::invalid_argument("negative");
+    return x;
+  }
+};
+struct checked_predicate {
+  int* calls;
+  bool operator()(int x) const { return checked{calls}(x) % 2 != 0; }
+};
+
+// What run() gave, and how often the callable ran, for one container.
+struct observed {
+  std::vector<int> values;
+  bool threw = false;
+  int calls = 0;
+  bool operator==(const observed&) const = default;
+  friend std::ostream& operator<<(std::ostream& os, const observed& o) {
+    os << "{values:";
+    for (int v : o.values) os << ' ' << v;
+    return os << (o.threw ? ", threw" : "") << ", calls: " << o.calls << '}';
+  }
+};
+
+template <class Container, class MakePipeline>
+observed run_on(const std::vector<int>& input, MakePipeline make) {
+  observed o;
+  const Container source(input.begin(), input.end());
+  try {
+    o.values = coflow::run(source, make(&o.calls));
+  } catch (const std::invalid_argument&) {
+    o.threw = true;
+  }
+  return o;
+}
+
+// The same run over a vector (spans), a std::list and a std::deque (one by one).
+template <class MakePipeline>
+void expect_same_on_every_container(const std::vector<int>& input, MakePipeline make,
+                                    const observed& expected) {
+  EXPECT_EQ(run_on<std::vector<int>>(input, make), expected);
+  EXPECT_EQ(run_on<std::list<int>>(input, make), expected);
+  EXPECT_EQ(run_on<std::deque<int>>(input, make), expected);
+}
+
+TEST(Batch, TransformStopsCallingItsFunctionOnceDownstreamIsDone) {
+  auto make = [](int* calls) {
+    return coflow::ops::transform(checked{calls}) | echo() | coflow::ops::take(3) |
+           coflow::sinks::to_vector();
+  };
+  expect_same_on_every_container({1, 2, 3, -1}, make, {{1, 2, 3}, false, 3});
+}
+
+TEST(Batch, TransformStopsBeforeABatchStageIsDone) {
+  auto make = [](int* calls) {
+    return coflow::ops::transform(checked{calls}) | repeat_each_twice() | coflow::ops::take(4) |
+           coflow::sinks::to_vector();
+  };
+  expect_same_on_every_container({1, 2, 3, -1}, make, {{1, 1, 2, 2}, false, 2});
+}
+
+TEST(Batch, FilterStopsCallingItsPredicateOnceDownstreamIsDone) {
+  auto make = [](int* calls) {
+    return coflow::ops::filter(checked_predicate{calls}) | echo() | coflow::ops::take(2) |
+           coflow::sinks::to_vector();
+  };
+  expect_same_on_every_container({1, 2, 3, -1}, make, {{1, 3}, false, 3});
+}
+
+TEST(Batch, AnExceptionFromAUserCallableComesAtTheSameValueOnEveryContainer) {
+  auto make = [](int* calls) {
+    return coflow::ops::transform(checked{calls}) | echo() | coflow::ops::take(10) |
+           coflow::sinks::to_vector();
+  };
+  expect_same_on_every_container({1, 2, -1, 4, 5}, make, {{}, true, 3});
+  auto filtered = [](int* calls) {
+    return coflow::ops::filter(checked_predicate{calls}) | echo() | coflow::ops::take(10) |
+           coflow::sinks::to_vector();
+  };
+  expect_same_on_every_container({1, 2, -1, 4, 5}, filtered, {{}, true, 3});
+}
+
+TEST(Batch, TakeOneOverAThousandValuesCallsTheCallableOnce) {
+  std::vector<int> input(1000);
+  std::iota(input.begin(), input.end(), 1);
+  auto transformed = [](int* calls) {
+    return coflow::ops::transform(checked{calls}) | echo() | coflow::ops::take(1) |
+           coflow::sinks::to_vector();
+  };
+  expect_same_on_every_container(input, transformed, {{1}, false, 1});
+  auto filtered = [](int* calls) {
+    return coflow::ops::filter(checked_predicate{calls}) | echo() | coflow::ops::take(1) |
+           coflow::sinks::to_vector();
+  };
+  expect_same_on_every_container(input, filtered, {{1}, false, 1});
+}
+
+TEST(Batch, WithoutLookaheadAFilterHandsValuesOnOneByOne) {
+  const auto values = sample(300);
+  std::vector<std::size_t> sizes;
+  auto got = coflow::run(values, coflow::ops::filter([](double) { return true; }) |
+                                     batch_averager(sizes) | coflow::sinks::to_vector());
+  EXPECT_EQ(got, means_of(values));
+  EXPECT_EQ(sizes, std::vector<std::size_t>(300, 1));
+}
+
+TEST(Batch, LookaheadLetsTheCallableRunOnTheWholeSpan) {
+  std::vector<int> input(1000);
+  std::iota(input.begin(), input.end(), 1);
+  int calls = 0;
+  auto counted = [&calls](int x) {
+    ++calls;
+    return x;
+  };
+  std::vector<std::size_t> sizes;
+  auto got =
+      coflow::run(input, coflow::ops::transform(counted, coflow::lookahead) | echo_batches(sizes) |
+                             coflow::ops::take(1) | coflow::sinks::to_vector());
+  EXPECT_EQ(got, std::vector<int>{1});
+  EXPECT_EQ(calls, 256);
+  EXPECT_EQ(sizes, std::vector<std::size_t>{256});
+}
+
 // Property: a contiguous range (delivered in spans) and the same values in a std::list (one by
 // one) give the same outputs, for every length around the span boundaries, with a filter, a
 // transform and an early stop downstream.
@@ -323,7 +472,8 @@ TEST(Batch, SpansAndSingleValuesGiveTheSameOutputs) {
     auto kept = [modulus](double x) { return static_cast<int>(x) % modulus != 0; };
     auto twice = [](double x) { return 2 * x; };
     auto make = [&](std::vector<std::size_t>& sizes) {
-      return coflow::ops::filter(kept) | coflow::ops::transform(twice) | batch_averager(sizes) |
+      return coflow::ops::filter(kept, coflow::lookahead) |
+             coflow::ops::transform(twice, coflow::lookahead) | batch_averager(sizes) |
              coflow::ops::take(limit) | coflow::sinks::to_vector();
     };
     std::vector<std::size_t> span_sizes;
@@ -343,8 +493,8 @@ TEST(Batch, InstrumentedPipelinesPassSpansThroughAndCountEveryValue) {
   for (double x : values) kept_count += kept(x) ? 1 : 0;
 
   std::vector<std::size_t> sizes;
-  auto probe = coflow::instrumented(coflow::ops::filter(kept) | batch_averager(sizes) |
-                                    coflow::sinks::to_vector());
+  auto probe = coflow::instrumented(coflow::ops::filter(kept, coflow::lookahead) |
+                                    batch_averager(sizes) | coflow::sinks::to_vector());
   const auto profile = probe.profile();
   auto got = coflow::run(values, std::move(probe));
   EXPECT_EQ(got.size(), kept_count);

@@ -3,11 +3,15 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <list>
 #include <memory>
 #include <optional>
 #include <range/v3/view/iota.hpp>
 #include <range/v3/view/istream.hpp>
+#include <range/v3/view/join.hpp>
 #include <range/v3/view/move.hpp>
+#include <range/v3/view/take.hpp>
 #include <range/v3/view/transform.hpp>
 #include <sstream>
 #include <stdexcept>
@@ -25,6 +29,7 @@
 #include "operators/transform.hpp"
 #include "pipeline/compose.hpp"
 #include "pipeline/coroutine.hpp"
+#include "pipeline/iterable.hpp"
 #include "pipeline/pipeline.hpp"
 
 namespace {
@@ -229,6 +234,96 @@ TEST_F(Run, DescriptionIsBoundFreshForEachRun) {
   auto p = ops::take(2) | sinks::to_vector();
   EXPECT_EQ(coflow::run(std::vector{1, 2, 3}, p), (std::vector{1, 2}));
   EXPECT_EQ(coflow::run(std::vector{4, 5, 6}, p), (std::vector{4, 5}));
+}
+
+// --- Ranges from range-v3 as well as the standard library (pipeline/iterable.hpp) ----------
+
+// views::iota over 64-bit integers has a class difference type: not a std::ranges::input_range,
+// yet coflow::iterable.
+using iota64 = decltype(ranges::views::iota(std::int64_t{0}, std::int64_t{1}));
+static_assert(!std::ranges::input_range<iota64>);
+static_assert(coflow::iterable<iota64>);
+static_assert(std::same_as<coflow::iterable_value_t<iota64>, std::int64_t>);
+static_assert(coflow::iterable<std::vector<int>>);
+static_assert(coflow::iterable<const std::list<int>&>);
+static_assert(std::same_as<coflow::iterable_value_t<const std::vector<int>&>, int>);
+
+// What is not a range fails the concept at the call, not deep inside run().
+struct not_a_range {};
+struct begin_without_end {
+  int* begin();
+};
+static_assert(!coflow::iterable<int>);
+static_assert(!coflow::iterable<not_a_range>);
+static_assert(!coflow::iterable<begin_without_end>);
+template <class R>
+concept runnable_over = requires(R&& r) {
+  coflow::run(std::forward<R>(r), sinks::to_vector());
+};
+static_assert(runnable_over<std::vector<int>>);
+static_assert(runnable_over<iota64>);
+static_assert(!runnable_over<int>);
+static_assert(!runnable_over<not_a_range>);
+static_assert(!runnable_over<begin_without_end>);
+
+// A range known only through begin() and end() found by argument-dependent lookup.
+namespace adl {
+struct countdown_iterator {
+  int n;
+  int operator*() const { return n; }
+  countdown_iterator& operator++() {
+    --n;
+    return *this;
+  }
+  bool operator!=(const countdown_iterator& other) const { return n != other.n; }
+};
+struct countdown {
+  int from;
+};
+countdown_iterator begin(const countdown& c) { return {c.from}; }
+countdown_iterator end(const countdown&) { return {0}; }
+}  // namespace adl
+static_assert(!std::ranges::input_range<adl::countdown>);
+static_assert(coflow::iterable<adl::countdown>);
+
+TEST_F(Run, AcceptsARangeV3IotaOver64BitIntegersThroughATransform) {
+  const std::int64_t n = 5;
+  auto squares = ranges::views::iota(std::int64_t{0}, n) |
+                 ranges::views::transform([](std::int64_t x) { return x * x; });
+  EXPECT_EQ(coflow::run(squares, sinks::to_vector()), (std::vector<std::int64_t>{0, 1, 4, 9, 16}));
+  EXPECT_EQ(
+      coflow::run(ranges::views::iota(std::int64_t{0}, n) |
+                      ranges::views::transform([](std::int64_t x) { return x + 1; }),
+                  ops::filter([](std::int64_t x) { return x % 2 == 0; }) | sinks::to_vector()),
+      (std::vector<std::int64_t>{2, 4}));
+}
+
+TEST_F(Run, AcceptsAnInfiniteRangeV3IotaCutByTake) {
+  EXPECT_EQ(coflow::run(ranges::views::iota(0) | ranges::views::take(5), sinks::to_vector()),
+            (std::vector{0, 1, 2, 3, 4}));
+}
+
+TEST_F(Run, AcceptsARangeV3Join) {
+  const std::vector<std::vector<int>> nested = {{1, 2}, {}, {3}, {4, 5, 6}};
+  EXPECT_EQ(coflow::run(nested | ranges::views::join, sinks::to_vector()),
+            (std::vector{1, 2, 3, 4, 5, 6}));
+  // A join of views made on the fly: a range-v3 view of ranges-v3 views over 64-bit integers.
+  auto triangles = ranges::views::iota(std::int64_t{1}, std::int64_t{4}) |
+                   ranges::views::transform(
+                       [](std::int64_t k) { return ranges::views::iota(std::int64_t{0}, k); }) |
+                   ranges::views::join;
+  EXPECT_EQ(coflow::run(triangles, ops::take(5) | sinks::to_vector()),
+            (std::vector<std::int64_t>{0, 0, 1, 0, 1}));
+}
+
+TEST_F(Run, AcceptsARangeFoundByArgumentDependentLookup) {
+  EXPECT_EQ(coflow::run(adl::countdown{3}, sinks::to_vector()), (std::vector{3, 2, 1}));
+}
+
+TEST_F(Run, FeedsAnOpenedPipelineFromARangeV3Iota) {
+  auto p = coflow::open<std::int64_t>(sinks::to_vector());
+  EXPECT_EQ(coflow::run(ranges::views::iota(std::int64_t{7}, std::int64_t{10}), p),
+            (std::vector<std::int64_t>{7, 8, 9}));
 }
 
 }  // namespace
