@@ -68,7 +68,7 @@ std::vector<double> means_of(const std::vector<double>& values) {
   return coflow::run(values, python_averager() | coflow::sinks::to_vector());
 }
 
-TEST(Batch, RunDeliversSpansOfAtMostMaxBatchSize) {
+TEST(BatchedPath, RunDeliversSpansOfAtMostMaxBatchSize) {
   const auto values = sample(1000);
   std::vector<std::size_t> sizes;
   auto got = coflow::run(values, batch_averager(sizes) | coflow::sinks::to_vector());
@@ -76,14 +76,14 @@ TEST(Batch, RunDeliversSpansOfAtMostMaxBatchSize) {
   EXPECT_EQ(sizes, (std::vector<std::size_t>{256, 256, 256, 232}));
 }
 
-TEST(Batch, EmptyRangeGivesNoBatch) {
+TEST(BatchedPath, EmptyRangeGivesNoBatch) {
   std::vector<std::size_t> sizes;
   auto got = coflow::run(std::vector<double>{}, batch_averager(sizes) | coflow::sinks::to_vector());
   EXPECT_TRUE(got.empty());
   EXPECT_TRUE(sizes.empty());
 }
 
-TEST(Batch, NonContiguousRangeArrivesAsBatchesOfOne) {
+TEST(BatchedPath, NonContiguousRangeArrivesAsBatchesOfOne) {
   const auto values = sample(10);
   const std::list<double> listed(values.begin(), values.end());
   std::vector<std::size_t> sizes;
@@ -92,7 +92,7 @@ TEST(Batch, NonContiguousRangeArrivesAsBatchesOfOne) {
   EXPECT_EQ(sizes, std::vector<std::size_t>(10, 1));
 }
 
-TEST(Batch, FilterWithLookaheadPassesTheKeptValuesOnAsOneSpan) {
+TEST(BatchedPath, FilterWithLookaheadPassesTheKeptValuesOnAsOneSpan) {
   const auto values = sample(600);
   auto kept = [](double x) { return static_cast<std::int64_t>(x) % 3 != 0; };
   std::vector<double> expected_input;
@@ -107,7 +107,7 @@ TEST(Batch, FilterWithLookaheadPassesTheKeptValuesOnAsOneSpan) {
   EXPECT_EQ(std::accumulate(sizes.begin(), sizes.end(), std::size_t{0}), expected_input.size());
 }
 
-TEST(Batch, FilterThatKeepsNothingSendsNoBatch) {
+TEST(BatchedPath, FilterThatKeepsNothingSendsNoBatch) {
   std::vector<std::size_t> sizes;
   auto got = coflow::run(sample(300), coflow::ops::filter([](double) { return false; }) |
                                           batch_averager(sizes) | coflow::sinks::to_vector());
@@ -115,7 +115,7 @@ TEST(Batch, FilterThatKeepsNothingSendsNoBatch) {
   EXPECT_TRUE(sizes.empty());
 }
 
-TEST(Batch, TransformWithLookaheadMapsASpanAsAWhole) {
+TEST(BatchedPath, TransformWithLookaheadMapsASpanAsAWhole) {
   const auto values = sample(300);
   std::vector<double> doubled;
   for (double x : values) doubled.push_back(2 * x);
@@ -127,7 +127,7 @@ TEST(Batch, TransformWithLookaheadMapsASpanAsAWhole) {
   EXPECT_EQ(sizes, (std::vector<std::size_t>{256, 44}));
 }
 
-TEST(Batch, BatchRepliesReachABatchStageDownstreamAsSpans) {
+TEST(BatchedPath, BatchRepliesReachABatchStageDownstreamAsSpans) {
   const auto values = sample(500);
   std::vector<std::size_t> first_sizes;
   std::vector<std::size_t> second_sizes;
@@ -137,7 +137,7 @@ TEST(Batch, BatchRepliesReachABatchStageDownstreamAsSpans) {
   EXPECT_EQ(second_sizes, first_sizes);
 }
 
-TEST(Batch, TakeDownstreamStopsTheRunAfterTheBatch) {
+TEST(BatchedPath, TakeDownstreamStopsTheRunAfterTheBatch) {
   const auto values = sample(1000);
   std::vector<std::size_t> sizes;
   auto got = coflow::run(values,
@@ -148,7 +148,7 @@ TEST(Batch, TakeDownstreamStopsTheRunAfterTheBatch) {
   EXPECT_EQ(sizes, std::vector<std::size_t>{256});
 }
 
-TEST(Batch, SendToABatchPointIsABatchOfOne) {
+TEST(BatchedPath, SendToABatchPointIsABatchOfOne) {
   std::vector<std::size_t> sizes;
   auto avg = batch_averager(sizes);
   EXPECT_EQ(avg.start(), std::nullopt);
@@ -172,7 +172,7 @@ coflow::coroutine<int, int> repeat_each_twice() {
   }
 }
 
-TEST(Batch, SendOfOneAnsweredWithSeveralIsAProtocolError) {
+TEST(BatchedPath, SendOfOneAnsweredWithSeveralIsAProtocolError) {
   auto twice = repeat_each_twice();
   twice.start();
   EXPECT_THROW((void)twice.send(1), coflow::protocol_error);
@@ -181,7 +181,7 @@ TEST(Batch, SendOfOneAnsweredWithSeveralIsAProtocolError) {
   EXPECT_EQ(out, (std::vector<int>{2, 2}));
 }
 
-TEST(Batch, PushSomeTakesTheWholeSpanAtABatchPoint) {
+TEST(BatchedPath, PushSomeTakesTheWholeSpanAtABatchPoint) {
   auto twice = repeat_each_twice();
   twice.start();
   const std::array<int, 3> values{1, 2, 3};
@@ -205,7 +205,7 @@ coflow::coroutine<int, int> alternating(std::vector<std::size_t>& batch_sizes) {
   }
 }
 
-TEST(Batch, PushSomeTakesOneValueAtASingleReceivePoint) {
+TEST(BatchedPath, PushSomeTakesOneValueAtASingleReceivePoint) {
   std::vector<int> values(10);
   std::iota(values.begin(), values.end(), 1);
   std::vector<std::size_t> sizes;
@@ -225,7 +225,7 @@ coflow::coroutine<int, int, int> flushes_at_close() {
   co_return static_cast<int>(held.size());
 }
 
-TEST(Batch, EndOfStreamAtABatchPointLetsTheBodyFlush) {
+TEST(BatchedPath, EndOfStreamAtABatchPointLetsTheBodyFlush) {
   auto got =
       coflow::run(std::vector<int>{1, 2, 3}, flushes_at_close() | coflow::sinks::to_vector());
   EXPECT_EQ(got, (std::vector<int>{10, 20, 30}));
@@ -246,7 +246,7 @@ coflow::consumer<int, int> batch_summer() {
   co_return total;
 }
 
-TEST(Batch, AConsumerSinkTakesSpans) {
+TEST(BatchedPath, AConsumerSinkTakesSpans) {
   std::vector<int> values(1000);
   std::iota(values.begin(), values.end(), 0);
   EXPECT_EQ(coflow::run(values, batch_summer()), 499500);
@@ -271,7 +271,7 @@ coflow::coroutine<int, int> handles_errors() {
   }
 }
 
-TEST(Batch, ThrowIntoABatchPoint) {
+TEST(BatchedPath, ThrowIntoABatchPoint) {
   auto c = handles_errors();
   c.start();
   EXPECT_EQ(c.send(5), 5);
@@ -281,7 +281,7 @@ TEST(Batch, ThrowIntoABatchPoint) {
   EXPECT_TRUE(c.done());
 }
 
-TEST(Batch, StatusAtABatchPoint) {
+TEST(BatchedPath, StatusAtABatchPoint) {
   std::vector<std::size_t> sizes;
   auto avg = batch_averager(sizes);
   avg.start();
@@ -291,7 +291,7 @@ TEST(Batch, StatusAtABatchPoint) {
   EXPECT_THROW((void)avg.next(), coflow::protocol_error);
 }
 
-TEST(Batch, OpenedPipelineSendsSingleValuesToABatchStage) {
+TEST(BatchedPath, OpenedPipelineSendsSingleValuesToABatchStage) {
   std::vector<std::size_t> sizes;
   auto p = coflow::open<double>(batch_averager(sizes) | coflow::sinks::to_vector());
   p.send(1);
@@ -305,7 +305,7 @@ coflow::coroutine<int, int> throws_on_second_batch() {
   throw std::runtime_error("second batch");
 }
 
-TEST(Batch, AnExceptionFromABatchBodyReachesRun) {
+TEST(BatchedPath, AnExceptionFromABatchBodyReachesRun) {
   std::vector<int> values(600, 1);
   EXPECT_THROW((void)coflow::run(values, throws_on_second_batch() | coflow::sinks::to_vector()),
                std::runtime_error);
@@ -377,7 +377,7 @@ void expect_same_on_every_container(const std::vector<int>& input, MakePipeline 
   EXPECT_EQ(run_on<std::deque<int>>(input, make), expected);
 }
 
-TEST(Batch, TransformStopsCallingItsFunctionOnceDownstreamIsDone) {
+TEST(BatchedPath, TransformStopsCallingItsFunctionOnceDownstreamIsDone) {
   auto make = [](int* calls) {
     return coflow::ops::transform(checked{calls}) | echo() | coflow::ops::take(3) |
            coflow::sinks::to_vector();
@@ -385,7 +385,7 @@ TEST(Batch, TransformStopsCallingItsFunctionOnceDownstreamIsDone) {
   expect_same_on_every_container({1, 2, 3, -1}, make, {{1, 2, 3}, false, 3});
 }
 
-TEST(Batch, TransformStopsBeforeABatchStageIsDone) {
+TEST(BatchedPath, TransformStopsBeforeABatchStageIsDone) {
   auto make = [](int* calls) {
     return coflow::ops::transform(checked{calls}) | repeat_each_twice() | coflow::ops::take(4) |
            coflow::sinks::to_vector();
@@ -393,7 +393,7 @@ TEST(Batch, TransformStopsBeforeABatchStageIsDone) {
   expect_same_on_every_container({1, 2, 3, -1}, make, {{1, 1, 2, 2}, false, 2});
 }
 
-TEST(Batch, FilterStopsCallingItsPredicateOnceDownstreamIsDone) {
+TEST(BatchedPath, FilterStopsCallingItsPredicateOnceDownstreamIsDone) {
   auto make = [](int* calls) {
     return coflow::ops::filter(checked_predicate{calls}) | echo() | coflow::ops::take(2) |
            coflow::sinks::to_vector();
@@ -401,7 +401,7 @@ TEST(Batch, FilterStopsCallingItsPredicateOnceDownstreamIsDone) {
   expect_same_on_every_container({1, 2, 3, -1}, make, {{1, 3}, false, 3});
 }
 
-TEST(Batch, AnExceptionFromAUserCallableComesAtTheSameValueOnEveryContainer) {
+TEST(BatchedPath, AnExceptionFromAUserCallableComesAtTheSameValueOnEveryContainer) {
   auto make = [](int* calls) {
     return coflow::ops::transform(checked{calls}) | echo() | coflow::ops::take(10) |
            coflow::sinks::to_vector();
@@ -414,7 +414,7 @@ TEST(Batch, AnExceptionFromAUserCallableComesAtTheSameValueOnEveryContainer) {
   expect_same_on_every_container({1, 2, -1, 4, 5}, filtered, {{}, true, 3});
 }
 
-TEST(Batch, TakeOneOverAThousandValuesCallsTheCallableOnce) {
+TEST(BatchedPath, TakeOneOverAThousandValuesCallsTheCallableOnce) {
   std::vector<int> input(1000);
   std::iota(input.begin(), input.end(), 1);
   auto transformed = [](int* calls) {
@@ -429,7 +429,7 @@ TEST(Batch, TakeOneOverAThousandValuesCallsTheCallableOnce) {
   expect_same_on_every_container(input, filtered, {{1}, false, 1});
 }
 
-TEST(Batch, WithoutLookaheadAFilterHandsValuesOnOneByOne) {
+TEST(BatchedPath, WithoutLookaheadAFilterHandsValuesOnOneByOne) {
   const auto values = sample(300);
   std::vector<std::size_t> sizes;
   auto got = coflow::run(values, coflow::ops::filter([](double) { return true; }) |
@@ -438,7 +438,7 @@ TEST(Batch, WithoutLookaheadAFilterHandsValuesOnOneByOne) {
   EXPECT_EQ(sizes, std::vector<std::size_t>(300, 1));
 }
 
-TEST(Batch, LookaheadLetsTheCallableRunOnTheWholeSpan) {
+TEST(BatchedPath, LookaheadLetsTheCallableRunOnTheWholeSpan) {
   std::vector<int> input(1000);
   std::iota(input.begin(), input.end(), 1);
   int calls = 0;
@@ -458,7 +458,7 @@ TEST(Batch, LookaheadLetsTheCallableRunOnTheWholeSpan) {
 // Property: a contiguous range (delivered in spans) and the same values in a std::list (one by
 // one) give the same outputs, for every length around the span boundaries, with a filter, a
 // transform and an early stop downstream.
-TEST(Batch, SpansAndSingleValuesGiveTheSameOutputs) {
+TEST(BatchedPath, SpansAndSingleValuesGiveTheSameOutputs) {
   std::mt19937 random(20261123);
   std::vector<std::size_t> lengths = {0, 1, 255, 256, 257, 511, 512, 513, 1000};
   for (int i = 0; i < 20; ++i)
@@ -486,7 +486,7 @@ TEST(Batch, SpansAndSingleValuesGiveTheSameOutputs) {
   }
 }
 
-TEST(Batch, InstrumentedPipelinesPassSpansThroughAndCountEveryValue) {
+TEST(BatchedPath, InstrumentedPipelinesPassSpansThroughAndCountEveryValue) {
   const auto values = sample(1000);
   auto kept = [](double x) { return static_cast<std::int64_t>(x) % 3 != 0; };
   std::size_t kept_count = 0;
