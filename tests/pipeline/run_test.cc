@@ -251,7 +251,7 @@ static_assert(std::same_as<coflow::iterable_value_t<const std::vector<int>&>, in
 // What is not a range fails the concept at the call, not deep inside run().
 struct not_a_range {};
 struct begin_without_end {
-  int* begin();
+  int* begin() { return nullptr; }
 };
 static_assert(!coflow::iterable<int>);
 static_assert(!coflow::iterable<not_a_range>);
