@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <charconv>
 #include <system_error>
 
@@ -38,11 +39,19 @@ output_format parse_format(std::string_view text) {
   throw usage_error(fmt::format("--format: expected table, csv or json, got \"{}\"", text));
 }
 
+std::vector<column_spec> value_columns(const options& o) {
+  std::vector<column_spec> columns;
+  if (o.column) columns.push_back(*o.column);
+  columns.insert(columns.end(), o.more_columns.begin(), o.more_columns.end());
+  return columns;
+}
+
 namespace {
 
 constexpr const char* description =
     "stream_stats: the count, mean, min, max, standard deviation and EWMA of a stream of\n"
-    "numbers, computed by a coflow pipeline.";
+    "numbers, and on request their sum, distinct values and quantiles, per column, per key\n"
+    "and per window, computed by a coflow pipeline.";
 
 constexpr const char* footer =
     R"(Input: one number per line; with --column, CSV (a header line is detected when the first
@@ -51,12 +60,27 @@ skipped. Lines that do not parse (blank ones included) are counted and the first
 stderr with their line numbers; they never stop the run, but with --strict the exit status
 says there were some. A relative FILE under `bazel run` is read from where bazel was run.
 
+Quantiles are datamash's perc (numpy's default): linear between the two nearest ranks of the
+sorted values. They and --distinct are exact, holding the values in memory; with --approx a
+KLL sketch and a HyperLogLog take bounded memory, and the output states their error.
+
+Windows: --window N makes windows of N values; --window 10s (ms, s, m, h, d) windows of time,
+aligned to multiples of the duration, read from --time-column in seconds since the epoch (a
+value earlier than its window's start joins the open window). Each window's statistics are
+printed when it closes, with its bounds: the numbers of its first and last values, or its
+start (inclusive) and end (exclusive) time.
+
+Progress: on a terminal, reading a regular file shows the share read, the rate and the time
+left on stderr, erased before the report; never on a pipe, for stdin or with --quiet.
+
 Examples:
   stream_stats                       a built-in stream of a million sensor readings
   stream_stats --by sensor -e 250000 the same per sensor, with running values
-  stream_stats latencies.txt         one number per line
+  stream_stats latencies.txt --quantiles 0.5,0.9,0.99 --sum
   seq 1 10 | stream_stats -          stdin
-  stream_stats sales.csv -c price --by region --format json
+  stream_stats sales.csv -c price,qty --by region,shop --format json
+  stream_stats data.tsv -t tab -c 3 --median --distinct
+  stream_stats log.csv -c ms --time-column ts --window 5m
 
 Output: text from the input (keys, malformed lines) is shown with control characters escaped
 (\u001b) and, in JSON, invalid UTF-8 replaced by U+FFFD.
@@ -77,6 +101,14 @@ command_line parse_command_line(std::span<const char* const> args) {
   std::string column;
   std::string by;
   std::string every;
+  std::string delimiter;
+  std::string window;
+  std::string time_column;
+  std::string quantiles;
+  bool median = false;
+  bool approx = false;
+  bool sum = false;
+  bool distinct = false;
   std::string format = "table";
   std::string alpha = "0.1";
   std::string seed;
@@ -88,10 +120,34 @@ command_line parse_command_line(std::span<const char* const> args) {
       app.add_option("input", input, "File to read, - for stdin (default: built-in stream)")
           ->type_name("FILE");
   auto* column_option =
-      app.add_option("-c,--column", column, "CSV column of the values: header name or number")
-          ->type_name("NAME|N");
+      app.add_option("-c,--column", column,
+                     "CSV column(s) of the values: header names or numbers, a,b for several")
+          ->type_name("NAME|N,...");
   auto* by_option =
-      app.add_option("-b,--by", by, "Also report per key of this CSV column")->type_name("NAME|N");
+      app.add_option("-b,--by", by,
+                     "Also report per key of this CSV column (k1,k2: a composite key)")
+          ->type_name("NAME|N,...");
+  auto* delimiter_option =
+      app.add_option("-t,--delimiter", delimiter,
+                     "Field separator of the CSV: one character, or tab (default ,)")
+          ->type_name("C");
+  auto* quantiles_option =
+      app.add_option("--quantiles", quantiles, "Quantiles to report, in [0, 1]: 0.5,0.9,0.99")
+          ->type_name("Q,...");
+  app.add_flag("--median", median, "Report the median (p50)");
+  app.add_flag("--sum", sum, "Report the sum (compensated: accurate to the last digits)");
+  app.add_flag("--distinct", distinct, "Report the number of distinct values");
+  app.add_flag("--approx", approx,
+               "Quantiles by a KLL sketch, distinct values by HyperLogLog: bounded memory, with "
+               "the error stated");
+  auto* window_option =
+      app.add_option("-w,--window", window,
+                     "Statistics per window of N values, or of a duration (10s, 5m) with "
+                     "--time-column")
+          ->type_name("N|DURATION");
+  auto* time_option = app.add_option("--time-column", time_column,
+                                     "CSV column of each value's time, in seconds since the epoch")
+                          ->type_name("NAME|N");
   auto* every_option =
       app.add_option("-e,--every", every, "Print the running values every N values")
           ->type_name("N");
@@ -122,8 +178,22 @@ command_line parse_command_line(std::span<const char* const> args) {
 
   options o;
   if (input_option->count() > 0) o.input = input;
-  if (column_option->count() > 0) o.column = parse_column_spec(column, "--column");
-  if (by_option->count() > 0) o.by = parse_column_spec(by, "--by");
+  if (column_option->count() > 0) {
+    std::vector<column_spec> columns = parse_column_list(column, "--column");
+    o.column = columns.front();
+    o.more_columns.assign(columns.begin() + 1, columns.end());
+  }
+  if (by_option->count() > 0) o.by = parse_column_list(by, "--by");
+  if (delimiter_option->count() > 0) o.delimiter = parse_delimiter(delimiter);
+  if (quantiles_option->count() > 0) o.quantiles = parse_quantiles(quantiles);
+  if (median && std::find(o.quantiles.begin(), o.quantiles.end(), 0.5) == o.quantiles.end()) {
+    o.quantiles.insert(o.quantiles.begin(), 0.5);
+  }
+  o.sum = sum;
+  o.distinct = distinct;
+  o.approx = approx;
+  if (window_option->count() > 0) o.window = parse_window(window);
+  if (time_option->count() > 0) o.time_column = parse_column_spec(time_column, "--time-column");
   if (every_option->count() > 0) o.every = parse_whole_number(every, "--every", 1);
   o.format = parse_format(format);
   o.alpha = parse_alpha(alpha);
@@ -132,7 +202,23 @@ command_line parse_command_line(std::span<const char* const> args) {
   o.quiet = quiet;
   o.profile = profile;
   o.strict = strict;
-  if (o.by && !o.column && o.input) {
+  if (o.window && o.every != 0) {
+    throw usage_error("--window and --every do not go together: choose one kind of rows");
+  }
+  if (o.window && o.window->by_time() && !o.time_column) {
+    throw usage_error(
+        "--window: a window of a duration needs --time-column, the column of each value's time");
+  }
+  if (o.time_column && !(o.window && o.window->by_time())) {
+    throw usage_error("--time-column is for a window of a duration: give --window 10s or so");
+  }
+  if (o.time_column && !o.column && o.input) {
+    throw usage_error("--time-column needs --column: say which CSV column holds the values");
+  }
+  if (o.approx && o.quantiles.empty() && !o.distinct) {
+    throw usage_error("--approx is for --quantiles, --median or --distinct: give one of them");
+  }
+  if (!o.by.empty() && !o.column && o.input) {
     throw usage_error("--by needs --column: say which CSV column holds the values");
   }
   if (o.input && (seed_option->count() > 0 || readings_option->count() > 0)) {

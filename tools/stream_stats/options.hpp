@@ -7,8 +7,10 @@
 //   const stream_stats::options& o = *cl.run;
 //
 // Exceptions: usage_error, with a one-line message naming the option, for an unknown option,
-// a bad value (--every 0, --alpha 2, --format xml, --column 0) or options that do not go
-// together (--by without --column on a file, --seed or --readings with a file).
+// a bad value (--every 0, --alpha 2, --format xml, --column 0, --quantiles 1.5, --window 0,
+// --delimiter '') or options that do not go together (--by without --column on a file, --seed
+// or --readings with a file, --window with --every, a window of a duration without
+// --time-column).
 #pragma once
 
 #include <cstdint>
@@ -16,6 +18,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "tools/stream_stats/parse.hpp"
 #include "tools/stream_stats/report.hpp"
@@ -30,10 +33,18 @@ inline constexpr std::uint64_t default_readings = 1'000'000;
 
 /// options are the settings of one run.
 struct options {
-  std::optional<std::string> input;  // a path, or "-" for stdin; empty: the built-in stream
-  std::optional<column_spec> column;
-  std::optional<column_spec> by;
-  std::uint64_t every = 0;  // 0: no running rows
+  std::optional<std::string> input;        // a path, or "-" for stdin; empty: the built-in stream
+  std::optional<column_spec> column;       // the value column: -c's first
+  std::vector<column_spec> more_columns;   // -c a,b,...: the value columns after the first
+  std::vector<column_spec> by;             // --by: the fields of the key; none: no groups
+  char delimiter = ',';                    // --delimiter
+  std::uint64_t every = 0;                 // 0: no running rows
+  std::optional<window_spec> window;       // --window
+  std::optional<column_spec> time_column;  // --time-column, for a window of a duration
+  bool sum = false;                        // --sum
+  bool distinct = false;                   // --distinct
+  std::vector<double> quantiles;           // --quantiles, --median
+  bool approx = false;                     // --approx: sketches for quantiles and distinct
   output_format format = output_format::table;
   double alpha = 0.1;
   std::uint64_t seed = default_seed;
@@ -61,5 +72,8 @@ double parse_alpha(std::string_view text);
 
 /// parse_format reads --format: table, csv or json.
 output_format parse_format(std::string_view text);
+
+/// value_columns returns every value column of `o`: column, then more_columns.
+std::vector<column_spec> value_columns(const options& o);
 
 }  // namespace stream_stats

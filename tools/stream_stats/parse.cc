@@ -91,13 +91,16 @@ std::optional<double> parse_number(std::string_view text) noexcept {
   return check_number(text).value;
 }
 
-void split_csv(std::string_view line, std::vector<csv_field>& fields) {
+void split_csv(std::string_view line, std::vector<csv_field>& fields, char delimiter) {
   fields.clear();
   std::size_t pos = 0;
   for (;;) {
     // Blanks before an opening quote are allowed ( "a", "b" ).
     std::size_t start = pos;
-    while (start < line.size() && (line[start] == ' ' || line[start] == '\t')) ++start;
+    while (start < line.size() && line[start] != delimiter &&
+           (line[start] == ' ' || line[start] == '\t')) {
+      ++start;
+    }
     if (start < line.size() && line[start] == '"') {
       std::size_t close = start + 1;
       for (;;) {
@@ -112,11 +115,11 @@ void split_csv(std::string_view line, std::vector<csv_field>& fields) {
         return;
       }
       fields.push_back({line.substr(start + 1, close - start - 1), true});
-      const auto comma = line.find(',', close + 1);
+      const auto comma = line.find(delimiter, close + 1);
       if (comma == std::string_view::npos) return;
       pos = comma + 1;
     } else {
-      const auto comma = line.find(',', pos);
+      const auto comma = line.find(delimiter, pos);
       if (comma == std::string_view::npos) {
         fields.push_back({line.substr(pos), false});
         return;
@@ -161,6 +164,104 @@ column_spec parse_column_spec(std::string_view text, std::string_view option) {
     throw usage_error(fmt::format("{}: columns are numbered from 1, got 0", option));
   }
   return column_spec{number - 1};
+}
+
+std::vector<column_spec> parse_column_list(std::string_view text, std::string_view option) {
+  std::vector<column_spec> specs;
+  for (;;) {
+    const auto comma = text.find(',');
+    column_spec spec = parse_column_spec(text.substr(0, comma), option);
+    if (std::find(specs.begin(), specs.end(), spec) != specs.end()) {
+      throw usage_error(fmt::format("{}: column {} is named twice", option, spec.describe()));
+    }
+    specs.push_back(std::move(spec));
+    if (comma == std::string_view::npos) return specs;
+    text.remove_prefix(comma + 1);
+  }
+}
+
+char parse_delimiter(std::string_view text) {
+  if (text == "\\t" || text == "tab" || text == "TAB") return '\t';
+  if (text.empty()) {
+    throw usage_error("--delimiter: expected one character (or \"tab\"), got an empty value");
+  }
+  if (text.size() != 1) {
+    throw usage_error(fmt::format(
+        "--delimiter: expected one character (or \"tab\" or \"\\t\"), got \"{}\"", text));
+  }
+  if (text[0] == '"' || text[0] == '\n' || text[0] == '\r') {
+    throw usage_error("--delimiter: a double quote or a line break cannot separate fields");
+  }
+  return text[0];
+}
+
+std::vector<double> parse_quantiles(std::string_view text) {
+  std::vector<double> quantiles;
+  for (;;) {
+    const auto comma = text.find(',');
+    const std::string_view item = text.substr(0, comma);
+    const auto q = parse_number(item);
+    if (!q || !(*q >= 0 && *q <= 1)) {
+      throw usage_error(fmt::format(
+          "--quantiles: expected numbers from 0 to 1 separated by commas (0.5,0.9,0.99), got "
+          "\"{}\"",
+          trim(item)));
+    }
+    if (std::find(quantiles.begin(), quantiles.end(), *q) == quantiles.end()) {
+      quantiles.push_back(*q + 0.0);  // -0 is 0
+    }
+    if (comma == std::string_view::npos) return quantiles;
+    text.remove_prefix(comma + 1);
+  }
+}
+
+std::string quantile_name(double q) {
+  // The percentage with the fewest decimals that reads back as q: 0.999 * 100 is
+  // 99.89999999999999 in doubles, yet "99.9" / 100 is 0.999.
+  std::string text;
+  for (int decimals = 0; decimals <= 17; ++decimals) {
+    text = fmt::format("{:.{}f}", q * 100, decimals);
+    const auto shown = parse_number(text);
+    if (shown && (*shown / 100 == q || *shown == q * 100)) break;
+  }
+  if (text.find('.') != std::string::npos) {
+    while (text.back() == '0') text.pop_back();
+    if (text.back() == '.') text.pop_back();
+  }
+  return "p" + text;
+}
+
+window_spec parse_window(std::string_view text) {
+  const std::string_view spec = trim(text);
+  auto bad = [&](std::string_view why) {
+    return usage_error(
+        fmt::format("--window: expected a number of values (1000) or a duration "
+                    "(10s, 5m, 2h, 1d, 500ms){}, got \"{}\"",
+                    why, text));
+  };
+  const auto unit_at = spec.find_first_not_of("0123456789.+-eE");
+  if (unit_at == std::string_view::npos) {
+    if (spec.find_first_not_of("0123456789") != std::string_view::npos || spec.empty()) {
+      throw bad("");
+    }
+    std::uint64_t values = 0;
+    const auto [ptr, ec] = std::from_chars(spec.data(), spec.data() + spec.size(), values);
+    if (ec != std::errc{} || ptr != spec.data() + spec.size()) throw bad("");
+    if (values == 0) throw bad(" greater than zero");
+    return {values, 0};
+  }
+  const std::string_view unit = spec.substr(unit_at);
+  double scale = 0;
+  if (unit == "ms") scale = 0.001;
+  if (unit == "s") scale = 1;
+  if (unit == "m" || unit == "min") scale = 60;
+  if (unit == "h") scale = 3600;
+  if (unit == "d") scale = 86400;
+  const auto amount = parse_number(spec.substr(0, unit_at));
+  if (scale == 0 || !amount) throw bad("");
+  const double seconds = *amount * scale;
+  if (!(seconds > 0) || !std::isfinite(seconds)) throw bad(" greater than zero");
+  return {0, seconds};
 }
 
 }  // namespace stream_stats

@@ -8,13 +8,16 @@
 //   stream_stats::split_csv("north,\"a, b\",3", fields);   // north | a, b | 3
 //   stream_stats::parse_column_spec("2")           // the second column (columns count from 1)
 //   stream_stats::parse_column_spec("reading")     // the column named "reading" in the header
+//   stream_stats::parse_quantiles("0.5,0.999")     // 0.5, 0.999, named "p50", "p99.9"
+//   stream_stats::parse_window("10s")              // windows of 10 seconds
 //
 // Guarantees: the number parsing never allocates and never throws; split_csv reuses the
-// caller's field vector, so a steady stream of lines allocates nothing. parse_column_spec
-// throws usage_error for a spec that names no column.
+// caller's field vector, so a steady stream of lines allocates nothing. The parse_* functions of
+// option values throw usage_error with a message that names the option.
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -77,12 +80,14 @@ struct csv_field {
   bool quoted = false;
 };
 
-/// split_csv splits one CSV line into `fields` (cleared first), on commas outside double
-/// quotes. Fields are views into `line`. An unterminated quote runs to the end of the line.
-void split_csv(std::string_view line, std::vector<csv_field>& fields);
+/// split_csv splits one CSV line into `fields` (cleared first), on `delimiter` (a comma unless
+/// --delimiter says otherwise) outside double quotes. Fields are views into `line`. An
+/// unterminated quote runs to the end of the line.
+void split_csv(std::string_view line, std::vector<csv_field>& fields, char delimiter = ',');
 
 /// unquote returns a field's value: its text, with doubled quotes of a quoted field undone and
-/// the blanks around an unquoted one trimmed.
+/// the blanks around an unquoted one trimmed (tabs too, which only matters when tab is not the
+/// delimiter).
 std::string unquote(const csv_field& field);
 
 /// column_spec is a column chosen on the command line: a 0-based index (given 1-based by the
@@ -100,5 +105,35 @@ struct column_spec {
 /// parse_column_spec reads `--column` / `--by` values: digits are a 1-based column number,
 /// anything else a header name. `option` names the option in the error message.
 column_spec parse_column_spec(std::string_view text, std::string_view option);
+
+/// parse_column_list reads a comma-separated list of column specs (`-c price,qty`,
+/// `--by 1,region`); `option` names the option in the error message. A column named twice is
+/// an error.
+std::vector<column_spec> parse_column_list(std::string_view text, std::string_view option);
+
+/// parse_delimiter reads --delimiter: one character, or `\t` or `tab` for a tab (datamash's
+/// -t). A double quote, a line break or an empty value is an error.
+char parse_delimiter(std::string_view text);
+
+/// parse_quantiles reads --quantiles: a comma-separated list of numbers in [0, 1] (0.5,0.9,0.99),
+/// kept in the order given, duplicates dropped.
+std::vector<double> parse_quantiles(std::string_view text);
+
+/// quantile_name names a quantile as the output does: 0.5 -> "p50", 0.999 -> "p99.9",
+/// 0.25 -> "p25", 1 -> "p100".
+std::string quantile_name(double q);
+
+/// window_spec is --window: a number of values, or a duration in seconds.
+struct window_spec {
+  std::uint64_t values = 0;  // a count window: this many values each
+  double seconds = 0;        // a time window (values == 0): this long each
+
+  [[nodiscard]] bool by_time() const noexcept { return values == 0; }
+  friend bool operator==(const window_spec&, const window_spec&) = default;
+};
+
+/// parse_window reads --window: a whole number of values (1000), or a duration with a unit:
+/// s, m, h or d (10s, 1.5m, 2h); ms too (500ms). Zero, negative or unparsable is an error.
+window_spec parse_window(std::string_view text);
 
 }  // namespace stream_stats

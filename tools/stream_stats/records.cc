@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <utility>
 
@@ -23,10 +24,13 @@ malformed bad_line(const input_line& line, std::string reason) {
 
 // The columns once they are known: indices and the labels shown to the user.
 struct resolved_columns {
-  std::size_t value = 0;
-  std::optional<std::size_t> key;
-  std::string value_label;
-  std::string key_label;
+  std::vector<std::size_t> values;
+  std::vector<std::size_t> keys;
+  std::optional<std::size_t> time;
+  std::vector<std::string> value_labels;
+  std::vector<std::string> key_labels;
+  std::string time_label;
+  char delimiter = ',';
 };
 
 std::string numbered_label(std::size_t index) { return fmt::format("column {}", index + 1); }
@@ -62,46 +66,95 @@ void label_from_header(resolved_columns& columns, const std::vector<csv_field>& 
     std::string name = index < header.size() ? unquote(header[index]) : std::string();
     return name.empty() ? numbered_label(index) : name;
   };
-  columns.value_label = label(columns.value);
-  if (columns.key) columns.key_label = label(*columns.key);
+  columns.value_labels.clear();
+  columns.key_labels.clear();
+  for (std::size_t index : columns.values) columns.value_labels.push_back(label(index));
+  for (std::size_t index : columns.keys) columns.key_labels.push_back(label(index));
+  if (columns.time) columns.time_label = label(*columns.time);
+}
+
+void label_by_number(resolved_columns& columns) {
+  for (std::size_t index : columns.values) columns.value_labels.push_back(numbered_label(index));
+  for (std::size_t index : columns.keys) columns.key_labels.push_back(numbered_label(index));
+  if (columns.time) columns.time_label = numbered_label(*columns.time);
 }
 
 void publish(header_info* header, const resolved_columns& columns, bool has_header) {
   if (header == nullptr) return;
   header->has_header = has_header;
-  header->value_label = columns.value_label;
-  header->key_label = columns.key_label;
+  header->value_labels = columns.value_labels;
+  header->key_labels = columns.key_labels;
 }
 
 record parse_csv_line(const input_line& line, const resolved_columns& columns,
                       std::vector<csv_field>& fields) {
   if (trim(line.text).empty()) return bad_line(line, "empty line");
-  split_csv(line.text, fields);
+  split_csv(line.text, fields, columns.delimiter);
   auto missing = [&](std::size_t index) {
     return bad_line(line, fmt::format("no {} (the line has {})", numbered_label(index),
                                       fields_phrase(fields.size())));
   };
-  if (columns.value >= fields.size()) return missing(columns.value);
-  if (columns.key && *columns.key >= fields.size()) return missing(*columns.key);
-  const parsed_number number = check_number(fields[columns.value].text);
-  if (!number.value) {
-    return bad_line(line, fmt::format("{} is {}", columns.value_label, describe(number.problem)));
+  for (std::size_t index : columns.values) {
+    if (index >= fields.size()) return missing(index);
   }
-  return sample{*number.value, columns.key ? unquote(fields[*columns.key]) : std::string()};
+  for (std::size_t index : columns.keys) {
+    if (index >= fields.size()) return missing(index);
+  }
+  if (columns.time && *columns.time >= fields.size()) return missing(*columns.time);
+  sample s;
+  s.values.reserve(columns.values.size());
+  for (std::size_t i = 0; i < columns.values.size(); ++i) {
+    const parsed_number number = check_number(fields[columns.values[i]].text);
+    if (!number.value) {
+      return bad_line(line,
+                      fmt::format("{} is {}", columns.value_labels[i], describe(number.problem)));
+    }
+    s.values.push_back(*number.value);
+  }
+  if (columns.time) {
+    const parsed_number number = check_number(fields[*columns.time].text);
+    if (!number.value) {
+      return bad_line(
+          line, fmt::format("{} (the time) is {}", columns.time_label, describe(number.problem)));
+    }
+    s.time = *number.value;
+  }
+  s.key.reserve(columns.keys.size());
+  for (std::size_t index : columns.keys) s.key.push_back(unquote(fields[index]));
+  return s;
+}
+
+// Finds every chosen column in the first line, by name or by number.
+void find_columns(resolved_columns& columns, const reader_config& config,
+                  const std::vector<csv_field>& fields) {
+  for (const column_spec& spec : config.value_columns) {
+    columns.values.push_back(find_column(spec, fields, "--column"));
+  }
+  for (const column_spec& spec : config.key_columns) {
+    columns.keys.push_back(find_column(spec, fields, "--by"));
+  }
+  if (config.time_column) columns.time = find_column(*config.time_column, fields, "--time-column");
+}
+
+bool any_by_name(const reader_config& config) {
+  auto named = [](const column_spec& spec) { return spec.by_name(); };
+  return std::any_of(config.value_columns.begin(), config.value_columns.end(), named) ||
+         std::any_of(config.key_columns.begin(), config.key_columns.end(), named) ||
+         (config.time_column && config.time_column->by_name());
 }
 
 }  // namespace
 
 record parse_plain_line(const input_line& line) {
   const parsed_number number = check_number(line.text);
-  if (number.value) return sample{*number.value, {}};
+  if (number.value) return sample{{*number.value}, {}};
   if (number.problem == number_problem::empty) return bad_line(line, "empty line");
   return bad_line(line, std::string(describe(number.problem)));
 }
 
 coflow::coroutine<input_line, record> parse_records(reader_config config, header_info* header) {
   std::optional<input_line> line = co_yield coflow::receive;
-  if (!config.value_column) {
+  if (config.value_columns.empty()) {
     while (line) line = co_yield parse_plain_line(*line);
     co_return;
   }
@@ -112,21 +165,16 @@ coflow::coroutine<input_line, record> parse_records(reader_config config, header
 
   std::vector<csv_field> fields;
   resolved_columns columns;
-  split_csv(line->text, fields);
-  const bool named =
-      config.value_column->by_name() || (config.key_column && config.key_column->by_name());
-  if (named) {
+  columns.delimiter = config.delimiter;
+  split_csv(line->text, fields, columns.delimiter);
+  find_columns(columns, config, fields);
+  if (any_by_name(config)) {
     // A column chosen by name: the first line must be the header that names it.
-    columns.value = find_column(*config.value_column, fields, "--column");
-    if (config.key_column) columns.key = find_column(*config.key_column, fields, "--by");
     label_from_header(columns, fields);
     publish(header, columns, true);
     line = co_yield coflow::receive;
   } else {
-    columns.value = find_column(*config.value_column, fields, "--column");
-    if (config.key_column) columns.key = find_column(*config.key_column, fields, "--by");
-    columns.value_label = numbered_label(columns.value);
-    if (columns.key) columns.key_label = numbered_label(*columns.key);
+    label_by_number(columns);
     record first = parse_csv_line(*line, columns, fields);
     if (std::holds_alternative<malformed>(first)) {
       // Maybe a header: it is one if the next line holds a number where it holds none.
@@ -135,7 +183,7 @@ coflow::coroutine<input_line, record> parse_records(reader_config config, header
       std::optional<record> next;
       if (line) next = parse_csv_line(*line, columns, fields);
       if (next && std::holds_alternative<sample>(*next)) {
-        split_csv(first_text, fields);
+        split_csv(first_text, fields, columns.delimiter);
         label_from_header(columns, fields);
         publish(header, columns, true);
         line = co_yield std::move(*next);

@@ -2,23 +2,27 @@
 //
 // From lines of text to records: the first stage of stream_stats' pipeline.
 //
-//   stream_stats::reader_config config{stream_stats::parse_column_spec("reading", "--column"),
-//                                      stream_stats::parse_column_spec("sensor", "--by")};
+//   stream_stats::reader_config config{{stream_stats::parse_column_spec("reading", "--column")},
+//                                      {stream_stats::parse_column_spec("sensor", "--by")}};
 //   stream_stats::header_info header;
 //   auto records = coflow::run(lines, stream_stats::parse_records(config, &header) |
 //                                         coflow::sinks::to_vector());
 //   // "sensor,reading" / "north,21.5" / "south,oops"  ->
-//   //   sample{21.5, "north"}, malformed{3, "reading is not a number", "south,oops"}
+//   //   sample{{21.5}, {"north"}}, malformed{3, "reading is not a number", "south,oops"}
 //
 // Semantics: each line becomes one record: a sample (the number, and its key with --by) or a
 //   malformed line (its number, why, and its text), so that bad input is reported and never
-//   dropped. Without a value column a line is one number. With one, lines are CSV: a column
+//   dropped. Without a value column a line is one number. With value columns, lines are CSV
+//   (fields split on the delimiter): a line is a sample when every value column (and the time
+//   column) holds a number, else malformed, naming the first column that does not. A column
 //   chosen by name makes the first line the header; with columns chosen by number, the first
-//   line is taken as a header when its value field is not a number while the next line's is.
+//   line is taken as a header when its first value field is not a number while the next line's
+//   is.
 //   A header outputs no record. Blank lines before it are malformed ("empty line") like blank
 //   lines anywhere, and the header is the first line after them.
 // Exceptions: input_error for a column name that the header lacks, or a column number beyond
-//   the first line's fields; the pipeline then stops and the error reaches the caller of run().
+//   the first line's fields, naming the option (--column, --by, --time-column); the pipeline then
+//   stops and the error reaches the caller of run().
 // Lifetime: a line's text is read before the next line is taken, never kept; records own
 //   their strings.
 #pragma once
@@ -42,10 +46,12 @@ struct input_line {
   std::string_view text;
 };
 
-/// sample is a value read from a line, with its --by key (empty without --by).
+/// sample is what a line holds: a value per --column (one without --column), the fields of its
+/// --by key (none without --by), and with --time-column its time in seconds.
 struct sample {
-  double value = 0;
-  std::string key;
+  std::vector<double> values;
+  std::vector<std::string> key;
+  double time = 0;
 
   friend bool operator==(const sample&, const sample&) = default;
 };
@@ -64,15 +70,17 @@ using record = std::variant<sample, malformed>;
 
 /// reader_config says how to read a line: one number, or CSV columns.
 struct reader_config {
-  std::optional<column_spec> value_column;  // empty: one number per line
-  std::optional<column_spec> key_column;    // --by; needs value_column
+  std::vector<column_spec> value_columns;  // empty: one number per line
+  std::vector<column_spec> key_columns;    // --by; needs value_columns
+  std::optional<column_spec> time_column;  // --time-column; needs value_columns
+  char delimiter = ',';                    // --delimiter
 };
 
 /// header_info is what parse_records learned about the columns, for the report's labels.
 struct header_info {
   bool has_header = false;
-  std::string value_label;  // the header's name of the value column, or "column N"
-  std::string key_label;    // the same for the key column (empty without --by)
+  std::vector<std::string> value_labels;  // the header's names of the value columns, or "column N"
+  std::vector<std::string> key_labels;    // the same for the key columns (none without --by)
 };
 
 /// parse_records(config, header) is the coroutine stage that turns lines into records (see

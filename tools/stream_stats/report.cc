@@ -9,6 +9,8 @@
 #include <cstring>
 #include <iterator>
 
+#include "tools/stream_stats/parse.hpp"
+
 namespace stream_stats {
 
 std::string group_digits(std::uint64_t n) {
@@ -99,10 +101,87 @@ std::string format_throughput(std::string_view program, std::uint64_t values, do
                      values == 1 ? "" : "s", seconds, format_rate(values, seconds));
 }
 
+std::string format_bytes(double bytes) {
+  if (bytes < 1024) return fmt::format("{:.0f} B", bytes);
+  if (bytes < 1024.0 * 1024) return fmt::format("{:.1f} KiB", bytes / 1024);
+  if (bytes < 1024.0 * 1024 * 1024) return fmt::format("{:.1f} MiB", bytes / (1024.0 * 1024));
+  return fmt::format("{:.2f} GiB", bytes / (1024.0 * 1024 * 1024));
+}
+
+std::string format_progress(std::string_view program, std::uint64_t read, std::uint64_t total,
+                            std::uint64_t values, double seconds) {
+  const double share = total > 0 ? std::min(1.0, static_cast<double>(read) / total) : 1.0;
+  std::string line = fmt::format("{}: {:3.0f}% {} of {}", program, std::floor(share * 100),
+                                 format_bytes(static_cast<double>(read)),
+                                 format_bytes(static_cast<double>(total)));
+  if (!(seconds > 0) || read == 0) return line;
+  const double byte_rate = static_cast<double>(read) / seconds;
+  line += fmt::format(", {}/s, {}", format_bytes(byte_rate), format_rate(values, seconds));
+  const double left = static_cast<double>(total > read ? total - read : 0) / byte_rate;
+  if (std::isfinite(left) && left < 100 * 3600.0) {
+    const auto whole = static_cast<long>(std::ceil(left));
+    line += fmt::format(", {}:{:02}:{:02} left", whole / 3600, whole / 60 % 60, whole % 60);
+  }
+  return line;
+}
+
+namespace {
+
+std::vector<summary> all_totals(const report& result) {
+  std::vector<summary> totals{result.total};
+  totals.insert(totals.end(), result.more_totals.begin(), result.more_totals.end());
+  return totals;
+}
+
+// A table's rows: the first `left` cells left-aligned (keys, labels), the others right-aligned;
+// each column as wide as its widest cell.
+void append_grid(std::string& text, const std::vector<std::vector<std::string>>& rows,
+                 std::size_t left) {
+  std::vector<std::size_t> widths;
+  for (const auto& row : rows) {
+    widths.resize(std::max(widths.size(), row.size()));
+    for (std::size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
+  }
+  auto out = std::back_inserter(text);
+  for (const auto& row : rows) {
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      if (i != 0) text += "  ";
+      if (i < left) {
+        // No padding after the last cell of a row.
+        if (i + 1 == row.size()) {
+          text += row[i];
+        } else {
+          fmt::format_to(out, "{:<{}}", row[i], widths[i]);
+        }
+      } else {
+        fmt::format_to(out, "{:>{}}", row[i], widths[i]);
+      }
+    }
+    text += '\n';
+  }
+}
+
+std::string shown_key(std::string_view key) { return key.empty() ? "\"\"" : escape_controls(key); }
+
+std::string number_text(double x) { return fmt::format("{}", x); }
+
+constexpr int running_width = 12;
+
+report_layout layout_with_alpha(double alpha) {
+  report_layout layout;
+  layout.alpha = alpha;
+  return layout;
+}
+
+}  // namespace
+
 report_writer::report_writer(output_format format, double alpha, std::ostream& out)
-    : format_(format), alpha_(alpha), out_(out) {
+    : report_writer(format, layout_with_alpha(alpha), out) {}
+
+report_writer::report_writer(output_format format, report_layout layout, std::ostream& out)
+    : format_(format), layout_(std::move(layout)), out_(out) {
   // CSV has one header for every row, running ones included: write it before any.
-  if (format_ == output_format::csv) write("kind,key,count,mean,min,max,stddev,ewma\n", false);
+  if (format_ == output_format::csv) write(csv_header(), false);
 }
 
 void report_writer::write(std::string_view text, bool flush) {
@@ -114,75 +193,264 @@ void report_writer::write(std::string_view text, bool flush) {
   check_output(out_);
 }
 
-std::string report_writer::ewma_label() const { return fmt::format("ewma({})", alpha_); }
-
-namespace {
-
-std::array<std::optional<double>, 5> statistics_of(const summary& s) {
-  return {s.mean, s.min, s.max, s.stddev, s.ewma};
+std::vector<std::string> report_writer::statistic_names() const {
+  std::vector<std::string> names = {"count", "mean", "min", "max", "stddev"};
+  names.push_back(format_ == output_format::table ? fmt::format("ewma({})", layout_.alpha)
+                                                  : "ewma");
+  if (layout_.sum) names.emplace_back("sum");
+  if (layout_.distinct) names.emplace_back("distinct");
+  for (double q : layout_.quantiles) names.push_back(quantile_name(q));
+  return names;
 }
 
-std::string csv_row(std::string_view kind, std::string_view key, const summary& s) {
-  std::string row = fmt::format("{},{},{}", kind, csv_escape(escape_controls(key)), s.count);
-  for (const auto& value : statistics_of(s)) {
-    row += ',';
-    row += format_value(value, output_format::csv);
+std::vector<std::string> report_writer::cells(const summary& s) const {
+  const bool table = format_ == output_format::table;
+  std::vector<std::string> cells = {table ? group_digits(s.count) : fmt::format("{}", s.count)};
+  for (const auto& value : {s.mean, s.min, s.max, s.stddev, s.ewma}) {
+    cells.push_back(format_value(value, format_));
   }
+  if (layout_.sum) cells.push_back(format_value(s.sum, format_));
+  if (layout_.distinct) {
+    const std::uint64_t distinct = s.distinct.value_or(0);
+    cells.push_back(table ? group_digits(distinct) : fmt::format("{}", distinct));
+  }
+  for (std::size_t i = 0; i < layout_.quantiles.size(); ++i) {
+    cells.push_back(format_value(i < s.quantiles.size() ? s.quantiles[i] : std::nullopt, format_));
+  }
+  return cells;
+}
+
+std::string report_writer::value_label(std::size_t column) const {
+  if (header_ != nullptr && column < header_->value_labels.size()) {
+    return header_->value_labels[column];
+  }
+  return fmt::format("column {}", column + 1);
+}
+
+std::string report_writer::key_label(std::size_t field) const {
+  if (header_ != nullptr && field < header_->key_labels.size()) return header_->key_labels[field];
+  return layout_.key_fields > 1 ? fmt::format("key{}", field + 1) : "key";
+}
+
+std::string report_writer::csv_header() const {
+  std::string header = "kind";
+  if (layout_.windows) header += ",start,end";
+  if (layout_.key_fields <= 1) {
+    header += ",key";
+  } else {
+    for (std::size_t i = 0; i < layout_.key_fields; ++i) header += fmt::format(",key{}", i + 1);
+  }
+  if (layout_.value_columns > 1) header += ",column";
+  for (const std::string& name : statistic_names()) header += "," + name;
+  if (!layout_.quantile_error.empty()) header += ",quantile_error";
+  if (!layout_.distinct_error.empty()) header += ",distinct_error";
+  header += '\n';
+  return header;
+}
+
+std::string report_writer::csv_row(std::string_view kind, const std::string* bounds,
+                                   const std::vector<std::string>& key, std::size_t column,
+                                   const summary& s) const {
+  std::string row(kind);
+  if (layout_.windows) row += "," + (bounds != nullptr ? *bounds : std::string(","));
+  const std::size_t fields = std::max<std::size_t>(layout_.key_fields, 1);
+  for (std::size_t i = 0; i < fields; ++i) {
+    row += ',';
+    if (i < key.size()) row += csv_escape(escape_controls(key[i]));
+  }
+  if (layout_.value_columns > 1) row += "," + csv_escape(escape_controls(value_label(column)));
+  for (const std::string& cell : cells(s)) row += "," + cell;
+  if (!layout_.quantile_error.empty()) row += "," + csv_escape(layout_.quantile_error);
+  if (!layout_.distinct_error.empty()) row += "," + csv_escape(layout_.distinct_error);
   row += '\n';
   return row;
 }
 
-std::string json_object(const summary& s) {
-  constexpr std::array<std::string_view, 5> names = {"mean", "min", "max", "stddev", "ewma"};
-  std::string object = fmt::format("{{\"count\": {}", s.count);
-  const auto values = statistics_of(s);
-  for (std::size_t i = 0; i < names.size(); ++i) {
-    fmt::format_to(std::back_inserter(object), ", \"{}\": {}", names[i],
-                   format_value(values[i], output_format::json));
+std::string report_writer::json_members(const std::vector<summary>& columns,
+                                        std::string_view indent) const {
+  auto inline_object = [&](const summary& s) {
+    const auto names = statistic_names();
+    const auto values = cells(s);
+    std::string object = "{";
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      fmt::format_to(std::back_inserter(object), "{}\"{}\": {}", i == 0 ? "" : ", ", names[i],
+                     values[i]);
+    }
+    return object + "}";
+  };
+  if (columns.size() == 1) {
+    const std::string object = inline_object(columns.front());
+    return object.substr(1, object.size() - 2);
   }
-  object += '}';
-  return object;
+  std::string members = "\"columns\": {";
+  for (std::size_t i = 0; i < columns.size(); ++i) {
+    fmt::format_to(std::back_inserter(members), "{}{}{}: {}",
+                   i == 0 ? "" : (indent.empty() ? ", " : ","), indent, json_string(value_label(i)),
+                   inline_object(columns[i]));
+  }
+  members += indent.empty() ? "}" : fmt::format("{}}}", indent.substr(0, indent.size() - 2));
+  return members;
 }
 
-constexpr int running_width = 12;
+std::string report_writer::json_groups(const std::vector<group_row>& groups,
+                                       std::string_view indent) const {
+  const std::string inner = std::string(indent) + "  ";
+  const std::string close = indent.empty() ? "" : std::string(indent.substr(0, indent.size() - 2));
+  std::string text;
+  auto out = std::back_inserter(text);
+  if (layout_.key_fields <= 1) {
+    text += '{';
+    for (std::size_t i = 0; i < groups.size(); ++i) {
+      const group_row& g = groups[i];
+      fmt::format_to(out, "{}{}{}: {{{}}}", i == 0 ? "" : (indent.empty() ? ", " : ","), indent,
+                     json_string(g.key.empty() ? std::string() : g.key.front()),
+                     json_members(g.columns, indent.empty() ? "" : inner));
+    }
+    text += groups.empty() ? "}" : close + "}";
+    return text;
+  }
+  text += '[';
+  for (std::size_t i = 0; i < groups.size(); ++i) {
+    const group_row& g = groups[i];
+    std::string key = "{";
+    for (std::size_t k = 0; k < g.key.size(); ++k) {
+      fmt::format_to(std::back_inserter(key), "{}{}: {}", k == 0 ? "" : ", ",
+                     json_string(key_label(k)), json_string(g.key[k]));
+    }
+    key += '}';
+    fmt::format_to(out, "{}{}{{\"key\": {}, {}}}", i == 0 ? "" : (indent.empty() ? ", " : ","),
+                   indent, key, json_members(g.columns, indent.empty() ? "" : inner));
+  }
+  text += groups.empty() ? "]" : close + "]";
+  return text;
+}
 
-}  // namespace
+void report_writer::running(const summary& now) { running(std::vector<summary>{now}); }
 
-void report_writer::running(const summary& now) {
+void report_writer::running(const std::vector<summary>& now) {
   switch (format_) {
     case output_format::table: {
       std::string row;
       auto out = std::back_inserter(row);
+      const bool labelled = layout_.value_columns > 1;
+      std::size_t label_width = 6;
+      for (std::size_t i = 0; labelled && i < now.size(); ++i) {
+        label_width = std::max(label_width, escape_controls(value_label(i)).size());
+      }
       if (!running_header_written_) {
-        for (std::string_view name : {"count", "mean", "min", "max", "stddev"}) {
+        if (labelled) fmt::format_to(out, "{:<{}}", "column", label_width);
+        for (const std::string& name : statistic_names()) {
           fmt::format_to(out, "{:>{}}", name, running_width);
         }
-        fmt::format_to(out, "{:>{}}\n", ewma_label(), running_width);
+        row += '\n';
         running_header_written_ = true;
       }
-      fmt::format_to(out, "{:>{}}", group_digits(now.count), running_width);
-      for (const auto& value : statistics_of(now)) {
-        fmt::format_to(out, "{:>{}}", format_value(value, output_format::table), running_width);
+      for (std::size_t i = 0; i < now.size(); ++i) {
+        if (labelled) fmt::format_to(out, "{:<{}}", escape_controls(value_label(i)), label_width);
+        for (const std::string& cell : cells(now[i])) {
+          fmt::format_to(out, "{:>{}}", cell, running_width);
+        }
+        row += '\n';
       }
-      row += '\n';
       write(row, true);  // a running row is for watching: show it now
       break;
     }
-    case output_format::csv:
-      write(csv_row("running", "", now), true);
+    case output_format::csv: {
+      std::string rows;
+      for (std::size_t i = 0; i < now.size(); ++i)
+        rows += csv_row("running", nullptr, {}, i, now[i]);
+      write(rows, true);
       break;
+    }
     case output_format::json:
       // Row by row, so that memory stays flat however many rows come; a failed write still
       // shows within a buffer's worth of rows.
-      write(fmt::format("{}\n    {}", running_header_written_ ? "," : "{\n  \"running\": [",
-                        json_object(now)),
+      write(fmt::format("{}\n    {{{}}}", running_header_written_ ? "," : "{\n  \"running\": [",
+                        json_members(now, "")),
             false);
       running_header_written_ = true;
       break;
   }
 }
 
+void report_writer::window(const window_rows& rows) {
+  const std::string start = number_text(rows.start);
+  const std::string end = number_text(rows.end);
+  // Without --by, the window's totals are its rows; with it, each key's.
+  std::vector<std::pair<const std::vector<std::string>*, const std::vector<summary>*>> keyed;
+  const std::vector<std::string> no_key;
+  if (layout_.key_fields == 0) {
+    keyed.emplace_back(&no_key, &rows.totals);
+  } else {
+    for (const group_row& g : rows.groups) keyed.emplace_back(&g.key, &g.columns);
+  }
+  switch (format_) {
+    case output_format::table: {
+      std::string text;
+      auto out = std::back_inserter(text);
+      const bool labelled = layout_.value_columns > 1;
+      if (!window_header_written_) {
+        fmt::format_to(out, "{:>{}}{:>{}}", "start", running_width, "end", running_width);
+        for (std::size_t k = 0; k < layout_.key_fields; ++k) {
+          fmt::format_to(out, "  {:<{}}", escape_controls(key_label(k)), running_width - 2);
+        }
+        if (labelled) fmt::format_to(out, "  {:<{}}", "column", running_width - 2);
+        for (const std::string& name : statistic_names()) {
+          fmt::format_to(out, "{:>{}}", name, running_width);
+        }
+        text += '\n';
+        window_header_written_ = true;
+      }
+      for (const auto& [key, columns] : keyed) {
+        for (std::size_t i = 0; i < columns->size(); ++i) {
+          fmt::format_to(out, "{:>{}}{:>{}}", start, running_width, end, running_width);
+          for (const std::string& field : *key) {
+            fmt::format_to(out, "  {:<{}}", shown_key(field), running_width - 2);
+          }
+          if (labelled) {
+            fmt::format_to(out, "  {:<{}}", escape_controls(value_label(i)), running_width - 2);
+          }
+          for (const std::string& cell : cells((*columns)[i])) {
+            fmt::format_to(out, "{:>{}}", cell, running_width);
+          }
+          text += '\n';
+        }
+      }
+      write(text, true);
+      break;
+    }
+    case output_format::csv: {
+      const std::string bounds = start + "," + end;
+      std::string text;
+      for (const auto& [key, columns] : keyed) {
+        for (std::size_t i = 0; i < columns->size(); ++i) {
+          text += csv_row("window", &bounds, *key, i, (*columns)[i]);
+        }
+      }
+      write(text, true);
+      break;
+    }
+    case output_format::json: {
+      std::string row =
+          fmt::format("{}\n    {{\"start\": {}, \"end\": {}, ",
+                      running_header_written_ ? "," : "{\n  \"windows\": [", start, end);
+      if (layout_.key_fields == 0) {
+        row += json_members(rows.totals, "");
+      } else {
+        row += "\"groups\": " + json_groups(rows.groups, "");
+      }
+      row += '}';
+      write(row, false);
+      running_header_written_ = true;
+      break;
+    }
+  }
+}
+
 void report_writer::finish(const report& result) {
+  // The report names the columns as the header did, or as the user did when no line came.
+  const header_info labels{result.has_header, result.value_labels, result.key_labels};
+  header_ = &labels;
   switch (format_) {
     case output_format::table:
       write_table(result);
@@ -194,81 +462,107 @@ void report_writer::finish(const report& result) {
       write_json(result);
       break;
   }
+  header_ = nullptr;
   flush_output(out_);
 }
 
 void report_writer::write_table(const report& result) {
   std::string text;
-  auto out = std::back_inserter(text);
-  if (running_header_written_) text += '\n';
+  if (running_header_written_ || window_header_written_) text += '\n';
 
-  // The overall statistics, one per line: labels left, values right-aligned.
-  const std::array<std::pair<std::string, std::string>, 7> lines = {{
-      {"count", group_digits(result.total.count)},
-      {"mean", format_value(result.total.mean, format_)},
-      {"min", format_value(result.total.min, format_)},
-      {"max", format_value(result.total.max, format_)},
-      {"stddev", format_value(result.total.stddev, format_)},
-      {ewma_label(), format_value(result.total.ewma, format_)},
-      {"malformed", group_digits(result.malformed_count)},
-  }};
-  std::size_t label_width = 0;
-  std::size_t value_width = 0;
-  for (const auto& [label, value] : lines) {
-    label_width = std::max(label_width, label.size());
-    value_width = std::max(value_width, value.size());
+  // The overall statistics, one per line: labels left, values right-aligned; a column of
+  // values per value column, headed by its name when there are several.
+  const std::vector<summary> totals = all_totals(result);
+  const std::vector<std::string> names = statistic_names();
+  std::vector<std::vector<std::string>> lines;
+  if (totals.size() > 1) {
+    lines.push_back({""});
+    for (std::size_t i = 0; i < totals.size(); ++i) {
+      lines.back().push_back(escape_controls(value_label(i)));
+    }
   }
-  for (const auto& [label, value] : lines) {
-    fmt::format_to(out, "{:<{}}  {:>{}}\n", label, label_width, value, value_width);
+  const std::size_t first = lines.size();
+  for (const std::string& name : names) lines.push_back({name});
+  for (const summary& s : totals) {
+    const auto values = cells(s);
+    for (std::size_t i = 0; i < values.size(); ++i) lines[first + i].push_back(values[i]);
+  }
+  lines.push_back({"malformed", group_digits(result.malformed_count)});
+  append_grid(text, lines, 1);
+  std::size_t label_width = 0;
+  for (const auto& line : lines) label_width = std::max(label_width, line.front().size());
+  auto out = std::back_inserter(text);
+  if (!layout_.quantile_error.empty()) {
+    fmt::format_to(out, "{:<{}}  {}\n", "quantiles", label_width, layout_.quantile_error);
+  }
+  if (!layout_.distinct_error.empty()) {
+    fmt::format_to(out, "{:<{}}  {}\n", "distinct", label_width, layout_.distinct_error);
   }
 
   if (result.grouped) {
-    // One row per key; each column as wide as its widest cell.
-    std::vector<std::array<std::string, 7>> rows;
-    rows.push_back(
-        {escape_controls(result.key_label), "count", "mean", "min", "max", "stddev", ewma_label()});
-    for (const auto& [key, s] : result.groups) {
-      std::array<std::string, 7> row;
-      row[0] = key.empty() ? "\"\"" : escape_controls(key);
-      row[1] = group_digits(s.count);
-      const auto values = statistics_of(s);
-      for (std::size_t i = 0; i < values.size(); ++i) row[i + 2] = format_value(values[i], format_);
-      rows.push_back(std::move(row));
+    // One row per key (and value column).
+    const bool labelled = totals.size() > 1;
+    std::vector<std::vector<std::string>> rows(1);
+    for (std::size_t k = 0; k < std::max<std::size_t>(result.key_labels.size(), 1); ++k) {
+      rows[0].push_back(escape_controls(k < result.key_labels.size() ? result.key_labels[k]
+                                                                     : std::string("key")));
     }
-    std::array<std::size_t, 7> widths{};
-    for (const auto& row : rows) {
-      for (std::size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
+    const std::size_t key_cells = rows[0].size();
+    if (labelled) rows[0].emplace_back("column");
+    rows[0].insert(rows[0].end(), names.begin(), names.end());
+    for (const group_row& g : result.groups) {
+      for (std::size_t i = 0; i < g.columns.size(); ++i) {
+        std::vector<std::string> row;
+        for (std::size_t k = 0; k < key_cells; ++k) {
+          row.push_back(shown_key(k < g.key.size() ? g.key[k] : std::string()));
+        }
+        if (labelled) row.push_back(escape_controls(value_label(i)));
+        const auto values = cells(g.columns[i]);
+        row.insert(row.end(), values.begin(), values.end());
+        rows.push_back(std::move(row));
+      }
     }
     text += '\n';
-    for (const auto& row : rows) {
-      fmt::format_to(out, "{:<{}}", row[0], widths[0]);
-      for (std::size_t i = 1; i < row.size(); ++i) {
-        fmt::format_to(out, "  {:>{}}", row[i], widths[i]);
-      }
-      text += '\n';
-    }
+    append_grid(text, rows, key_cells + (labelled ? 1 : 0));
   }
   write(text, false);
 }
 
 void report_writer::write_csv(const report& result) {
   std::string text;
-  for (const auto& [key, s] : result.groups) text += csv_row("group", key, s);
-  text += csv_row("total", "", result.total);
+  for (const group_row& g : result.groups) {
+    for (std::size_t i = 0; i < g.columns.size(); ++i) {
+      text += csv_row("group", nullptr, g.key, i, g.columns[i]);
+    }
+  }
+  const std::vector<summary> totals = all_totals(result);
+  for (std::size_t i = 0; i < totals.size(); ++i) {
+    text += csv_row("total", nullptr, {}, i, totals[i]);
+  }
   write(text, false);
 }
 
 void report_writer::write_json(const report& result) {
-  // With --every, the document and its "running" list are open: close the list.
+  // With --every or --window, the document and its list are open: close the list.
   std::string text = running_header_written_ ? "\n  ],\n" : "{\n";
   auto out = std::back_inserter(text);
-  fmt::format_to(out, "  \"count\": {},\n", result.total.count);
-  constexpr std::array<std::string_view, 5> names = {"mean", "min", "max", "stddev", "ewma"};
-  const auto values = statistics_of(result.total);
-  for (std::size_t i = 0; i < names.size(); ++i) {
-    fmt::format_to(out, "  \"{}\": {},\n", names[i], format_value(values[i], format_));
+  const std::vector<summary> totals = all_totals(result);
+  if (totals.size() == 1) {
+    const auto names = statistic_names();
+    const auto values = cells(totals.front());
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      fmt::format_to(out, "  \"{}\": {},\n", names[i], values[i]);
+    }
+  } else {
+    fmt::format_to(out, "  {},\n", json_members(totals, "\n    "));
   }
-  fmt::format_to(out, "  \"alpha\": {},\n", alpha_);
+  fmt::format_to(out, "  \"alpha\": {},\n", layout_.alpha);
+  if (!layout_.quantile_error.empty()) {
+    fmt::format_to(out, "  \"quantile_error\": {},\n", json_string(layout_.quantile_error));
+  }
+  if (!layout_.distinct_error.empty()) {
+    fmt::format_to(out, "  \"distinct_error\": {},\n", json_string(layout_.distinct_error));
+  }
   fmt::format_to(out, "  \"malformed\": {{\"count\": {}, \"first\": [", result.malformed_count);
   for (std::size_t i = 0; i < result.first_malformed.size(); ++i) {
     const malformed& bad = result.first_malformed[i];
@@ -277,12 +571,16 @@ void report_writer::write_json(const report& result) {
   }
   text += "]}";
   if (result.grouped) {
-    fmt::format_to(out, ",\n  \"by\": {},\n  \"groups\": {{", json_string(result.key_label));
-    for (std::size_t i = 0; i < result.groups.size(); ++i) {
-      const auto& [key, s] = result.groups[i];
-      fmt::format_to(out, "{}\n    {}: {}", i == 0 ? "" : ",", json_string(key), json_object(s));
+    if (result.key_labels.size() == 1) {
+      fmt::format_to(out, ",\n  \"by\": {}", json_string(result.key_labels.front()));
+    } else {
+      text += ",\n  \"by\": [";
+      for (std::size_t k = 0; k < result.key_labels.size(); ++k) {
+        fmt::format_to(out, "{}{}", k == 0 ? "" : ", ", json_string(result.key_labels[k]));
+      }
+      text += ']';
     }
-    text += result.groups.empty() ? "}" : "\n  }";
+    fmt::format_to(out, ",\n  \"groups\": {}", json_groups(result.groups, "\n    "));
   }
   text += "\n}\n";
   write(text, false);

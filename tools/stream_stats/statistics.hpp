@@ -1,42 +1,50 @@
 // tools/stream_stats/statistics.hpp
 //
-// The aggregates stream_stats reports, as coflow pipelines built from the library's operators:
-// count, running mean, min, max, sample standard deviation and EWMA, side by side in a tee.
+// The statistics stream_stats reports for one value column, and for a row of columns: count,
+// mean, min, max, sample standard deviation and EWMA always; a compensated sum, the number of
+// distinct values and quantiles when asked.
 //
-//   // The final values, as a result:
-//   auto result = coflow::run(values, stream_stats::statistics(0.1, stream_stats::keep_last));
-//   stream_stats::summary s = stream_stats::to_summary(result);
+//   auto config = std::make_shared<stream_stats::statistics_config>();
+//   config->quantiles = {0.5, 0.9};
+//   stream_stats::column_statistics s(config);
+//   for (double x : {1.0, 2.0, 3.0, 4.0}) s.add(x);
+//   stream_stats::summary r = s.result();   // count 4, mean 2.5, ..., quantiles 2.5, 3.7
 //
-//   // The running values, written into a summary after every value:
-//   stream_stats::summary now;
-//   coflow::run(values, stream_stats::statistics(0.1, stream_stats::store_into(&now)));
+//   // Per key, in a pipeline: each group's final state.
+//   coflow::sinks::group_by(&stream_stats::sample::key,
+//                           coflow::sinks::aggregate(stream_stats::row_statistics(config, 2)))
 //
-// Semantics: every value reaches each of the six operators; each one's output ends in a
-//   terminal sink chosen by the caller. An empty stream gives count 0 and no other statistic
-//   (never NaN); the standard deviation needs two values.
-// Exceptions: std::invalid_argument from ops::ewma for an alpha outside (0, 1].
-// Lifetime: store_into(&s) writes into s while the pipeline runs; s must outlive it.
+// Semantics: an empty stream gives count 0 and no other statistic (never NaN), a sum of 0 and 0
+//   distinct values; the standard deviation needs two values. Quantiles are datamash's `perc`
+//   (R's type 7, numpy's default): with the values sorted, h = (n - 1) q and the quantile is
+//   v[floor h] + (h - floor h) (v[floor h + 1] - v[floor h]). Distinct values are distinct
+//   doubles (-0 and 0 are one), so "1" and "1.0" are one value where datamash's countunique,
+//   which compares text, sees two.
+// Cost: O(1) per value, plus memory for every value with exact quantiles and for every distinct
+//   value with exact distinct counts; result() sorts the values (once while no value comes).
+// Exceptions: what allocation throws.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
-#include <tuple>
-#include <utility>
-
-#include "operators/averager.hpp"
-#include "operators/count.hpp"
-#include "operators/ewma.hpp"
-#include "operators/for_each.hpp"
-#include "operators/last.hpp"
-#include "operators/maximize.hpp"
-#include "operators/minimize.hpp"
-#include "operators/stddev.hpp"
-#include "operators/tee.hpp"
-#include "pipeline/compose.hpp"
+#include <span>
+#include <string>
+#include <unordered_set>
+#include <vector>
 
 namespace stream_stats {
 
-/// summary is one row of the report: the statistics of the values seen so far.
+/// statistics_config is what to compute beyond the six statistics always reported.
+struct statistics_config {
+  double alpha = 0.1;             // the EWMA's weight of a new value
+  bool sum = false;               // --sum
+  bool distinct = false;          // --distinct
+  std::vector<double> quantiles;  // --quantiles / --median, each in [0, 1]
+  bool approx = false;            // --approx: sketches instead of exact values
+};
+
+/// summary is one row of the report: the statistics of one column's values seen so far.
 struct summary {
   std::uint64_t count = 0;
   std::optional<double> mean;
@@ -44,42 +52,74 @@ struct summary {
   std::optional<double> max;
   std::optional<double> stddev;
   std::optional<double> ewma;
+  std::optional<double> sum;                     // with --sum
+  std::optional<std::uint64_t> distinct;         // with --distinct
+  std::vector<std::optional<double>> quantiles;  // one per configured quantile
 
   friend bool operator==(const summary&, const summary&) = default;
 };
 
-/// statistics(alpha, terminal, more...) is the sink that computes every statistic of a stream
-/// of doubles; terminal(&summary::field) makes the sink that each statistic's output ends in.
-/// The branches `more...` see each value after the statistics have taken it (one tee, rather
-/// than a tee inside another); their results follow the six statistics' in the result tuple.
-template <class Terminal, class... More>
-auto statistics(double alpha, Terminal terminal, More&&... more) {
-  return coflow::sinks::tee(coflow::ops::count() | terminal(&summary::count),
-                            coflow::ops::averager() | terminal(&summary::mean),
-                            coflow::ops::minimize() | terminal(&summary::min),
-                            coflow::ops::maximize() | terminal(&summary::max),
-                            coflow::ops::stddev() | terminal(&summary::stddev),
-                            coflow::ops::ewma(alpha) | terminal(&summary::ewma),
-                            std::forward<More>(more)...);
-}
+/// quantile_error_text states the error of --approx's quantiles, as the output shows it.
+std::string quantile_error_text();
 
-/// keep_last is the terminal that keeps each statistic's final value: the result of
-/// statistics(alpha, keep_last) converts with to_summary.
-inline constexpr auto keep_last = [](auto /*field*/) { return coflow::sinks::last(); };
+/// distinct_error_text states the error of --approx's distinct count, as the output shows it.
+std::string distinct_error_text();
 
-/// store_into(target) is the terminal that writes each statistic into *target as it changes,
-/// so that the running values can be read at any time.
-inline auto store_into(summary* target) {
-  return [target](auto field) {
-    return coflow::sinks::for_each([slot = &(target->*field)](auto value) { *slot = value; });
-  };
-}
+/// quantile_of returns the q-quantile of sorted, non-empty values, as datamash's perc does.
+double quantile_of(std::span<const double> sorted, double q);
 
-/// to_summary converts the result of statistics(alpha, keep_last).
-template <class Count, class Mean, class Min, class Max, class Stddev, class Ewma>
-summary to_summary(const std::tuple<Count, Mean, Min, Max, Stddev, Ewma>& result) {
-  const auto& [count, mean, min, max, stddev, ewma] = result;
-  return summary{count.value_or(0), mean, min, max, stddev, ewma};
-}
+/// column_statistics is the running state of one column's statistics.
+class column_statistics {
+ public:
+  using value_type = double;
+
+  column_statistics() = default;
+  explicit column_statistics(std::shared_ptr<const statistics_config> config)
+      : config_(std::move(config)) {}
+
+  /// add takes the next value.
+  void add(double x);
+
+  /// merge takes the values of `other` as if they had come after this state's (the EWMA too).
+  void merge(const column_statistics& other);
+
+  /// result returns the statistics of the values so far.
+  [[nodiscard]] summary result() const;
+
+ private:
+  std::shared_ptr<const statistics_config> config_;
+  std::uint64_t count_ = 0;
+  double mean_ = 0;
+  double m2_ = 0;  // Welford: the sum of squared deviations from the mean
+  double min_ = 0;
+  double max_ = 0;
+  double ewma_ = 0;
+  double first_ = 0;  // the first value, which seeds the EWMA (for merge)
+  double sum_ = 0;    // Neumaier's compensated sum: sum_ + compensation_
+  double compensation_ = 0;
+  mutable std::vector<double> values_;  // for exact quantiles; sorted by result()
+  mutable bool sorted_ = true;
+  std::unordered_set<double> distinct_;
+};
+
+/// row_statistics is the running state of every value column's statistics: a sample's values go
+/// to their columns in order. It is a coflow::mergeable_aggregate, for sinks::aggregate.
+class row_statistics {
+ public:
+  using value_type = std::vector<double>;
+
+  row_statistics() = default;
+  row_statistics(const std::shared_ptr<const statistics_config>& config, std::size_t columns)
+      : columns_(columns, column_statistics(config)) {}
+
+  void add(const std::vector<double>& values);
+  void merge(const row_statistics& other);
+  [[nodiscard]] std::vector<summary> result() const;
+  [[nodiscard]] std::uint64_t count() const noexcept { return count_; }
+
+ private:
+  std::vector<column_statistics> columns_;
+  std::uint64_t count_ = 0;
+};
 
 }  // namespace stream_stats

@@ -5,10 +5,14 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <memory>
+#include <optional>
 #include <string>
 #include <tuple>
 #include <type_traits>
@@ -16,6 +20,7 @@
 #include <variant>
 #include <vector>
 
+#include "operators/aggregate.hpp"
 #include "operators/count.hpp"
 #include "operators/for_each.hpp"
 #include "operators/group_by.hpp"
@@ -40,18 +45,110 @@ double seconds_now() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
-// Called with the running count after each value: writes --every rows and feeds progress.
-struct ticker {
-  const summary* now;
+// The statistics the options ask for.
+std::shared_ptr<const statistics_config> statistics_for(const options& o) {
+  auto config = std::make_shared<statistics_config>();
+  config->alpha = o.alpha;
+  config->sum = o.sum;
+  config->distinct = o.distinct;
+  config->quantiles = o.quantiles;
+  config->approx = o.approx;
+  return config;
+}
+
+// Keeps the statistics of the open window, per key with --by, and writes them when the window
+// closes: after its last value for a window of values, at the first value of a later window
+// (or at the end) for a window of time.
+class window_tracker {
+ public:
+  window_tracker(window_spec spec, std::shared_ptr<const statistics_config> config,
+                 std::size_t columns, bool grouped, report_writer* writer, progress* ticks)
+      : spec_(spec),
+        config_(std::move(config)),
+        columns_(columns),
+        grouped_(grouped),
+        writer_(writer),
+        ticks_(ticks),
+        totals_(config_, columns_) {}
+
+  void add(const sample& s) {
+    ++seen_;
+    if (spec_.by_time()) {
+      if (open_ && s.time >= end_) close();
+      if (!open_) {
+        start_ = std::floor(s.time / spec_.seconds) * spec_.seconds;
+        end_ = start_ + spec_.seconds;
+        open_ = true;
+      }
+    } else if (!open_) {
+      start_ = static_cast<double>(seen_);
+      open_ = true;
+    }
+    if (grouped_) {
+      groups_.try_emplace(s.key, config_, columns_).first->second.add(s.values);
+    } else {
+      totals_.add(s.values);
+    }
+    if (!spec_.by_time() && seen_ - static_cast<std::uint64_t>(start_) + 1 == spec_.values) {
+      end_ = static_cast<double>(seen_);
+      close();
+    }
+  }
+
+  // Writes the open window, if any: at the end of the stream.
+  void finish() {
+    if (!open_) return;
+    if (!spec_.by_time()) end_ = static_cast<double>(seen_);
+    close();
+  }
+
+ private:
+  void close() {
+    window_rows rows{start_, end_, {}, {}};
+    if (grouped_) {
+      for (const auto& [key, state] : groups_) rows.groups.push_back({key, state.result()});
+      groups_.clear();
+    } else {
+      rows.totals = totals_.result();
+      totals_ = row_statistics(config_, columns_);
+    }
+    // The progress line and the rows may share a terminal: clear it before a row.
+    if (ticks_ != nullptr) ticks_->clear();
+    writer_->window(rows);
+    open_ = false;
+  }
+
+  window_spec spec_;
+  std::shared_ptr<const statistics_config> config_;
+  std::size_t columns_;
+  bool grouped_;
+  report_writer* writer_;
+  progress* ticks_;
+  bool open_ = false;
+  std::uint64_t seen_ = 0;
+  double start_ = 0;
+  double end_ = 0;
+  row_statistics totals_;
+  std::map<std::vector<std::string>, row_statistics> groups_;
+};
+
+// Takes each sample into the overall statistics (and the open window), writes --every rows
+// and feeds progress.
+struct overall_feed {
+  row_statistics* overall;
+  window_tracker* windows;  // null without --window
   report_writer* writer;
   std::uint64_t every;
   progress* ticks;
 
-  void operator()(std::uint64_t values) const {
+  void operator()(const sample& s) const {
+    overall->add(s.values);
+    if (windows != nullptr) windows->add(s);
+    const std::uint64_t values = overall->count();
     if (every != 0 && values % every == 0) {
       // The progress line and the rows may share a terminal: clear it before a row.
       if (ticks != nullptr) ticks->clear();
-      writer->running(*now);
+      writer->running(overall->result());
     }
     // A clock read every 64Ki values costs nothing next to the values themselves.
     if (ticks != nullptr && values % 65536 == 0) ticks->update(values);
@@ -77,19 +174,28 @@ constexpr auto take_out = [](record&& r) { return std::get<Alternative>(std::mov
 
 }  // namespace
 
-progress::progress(std::ostream& err, bool enabled)
-    : err_(err), enabled_(enabled), started_(seconds_now()), last_drawn_(started_) {}
+progress::progress(std::ostream& err, bool enabled, std::uint64_t total_bytes,
+                   const std::uint64_t* bytes_read)
+    : err_(err),
+      enabled_(enabled),
+      total_bytes_(total_bytes),
+      bytes_read_(bytes_read),
+      started_(seconds_now()),
+      last_drawn_(started_) {}
 
 void progress::update(std::uint64_t values) {
   if (!enabled_) return;
   const double now = seconds_now();
-  if (now - last_drawn_ < 0.25) return;
+  if (now - last_drawn_ < redraw_interval) return;
   last_drawn_ = now;
   drawn_ = true;
   // \r returns to the start of the line, \x1b[K clears what a longer line left.
-  err_ << fmt::format("\r{}: {} values read ({})\x1b[K", program, group_digits(values),
-                      format_rate(values, now - started_))
-       << std::flush;
+  const std::string line =
+      bytes_read_ != nullptr && total_bytes_ > 0
+          ? format_progress(program, *bytes_read_, total_bytes_, values, now - started_)
+          : fmt::format("{}: {} values read ({})", program, group_digits(values),
+                        format_rate(values, now - started_));
+  err_ << '\r' << line << "\x1b[K" << std::flush;
 }
 
 void progress::clear() {
@@ -139,9 +245,14 @@ class profiler {
 template <bool Profiled>
 report compute_with(const options& o, coflow::generator<input_line> lines, report_writer& writer,
                     progress* ticks, std::vector<coflow::stage_profile>* profile) {
-  reader_config config{o.column, o.by};
+  reader_config config{value_columns(o), o.by, o.time_column, o.delimiter};
+  const std::size_t columns = std::max<std::size_t>(config.value_columns.size(), 1);
   header_info header;
-  summary now;
+  writer.use_labels(&header);
+  const auto wanted = statistics_for(o);
+  row_statistics overall(wanted, columns);
+  std::optional<window_tracker> windows;
+  if (o.window) windows.emplace(*o.window, wanted, columns, !o.by.empty(), &writer, ticks);
   profiler<Profiled> probe;
 
   using namespace coflow;
@@ -150,8 +261,8 @@ report compute_with(const options& o, coflow::generator<input_line> lines, repor
       "malformed", named("unwrap", ops::transform(take_out<malformed>)) |
                        named("collect", sinks::tee(ops::take(shown_malformed) | sinks::to_vector(),
                                                    sinks::count())));
-  auto overall = statistics(o.alpha, store_into(&now),
-                            ops::count() | sinks::for_each(ticker{&now, &writer, o.every, ticks}));
+  auto feed = sinks::for_each(
+      overall_feed{&overall, windows ? &*windows : nullptr, &writer, o.every, ticks});
 
   report result;
   lines = until_read_error(std::move(lines), &result.read_error);
@@ -159,40 +270,48 @@ report compute_with(const options& o, coflow::generator<input_line> lines, repor
     result.first_malformed = std::move(std::get<0>(bad));
     result.malformed_count = std::get<1>(bad);
   };
-  if (o.by) {
-    auto per_key = sinks::group_by(&sample::key,
-                                   ops::transform(&sample::value) | statistics(o.alpha, keep_last));
-    auto samples = probe(
-        "samples",
-        named("unwrap", ops::transform(take_out<sample>)) |
-            named("overall+by key", sinks::tee(ops::transform(&sample::value) | overall, per_key)));
+  if (!o.by.empty()) {
+    auto per_key =
+        sinks::group_by(&sample::key, ops::transform(&sample::values) | sinks::aggregate(overall));
+    auto samples = probe("samples", named("unwrap", ops::transform(take_out<sample>)) |
+                                        named("overall+by key", sinks::tee(feed, per_key)));
     auto pipeline = probe("", named("parse", parse_records(config, &header)) |
                                   sinks::partition(holds<sample>, samples, bad_lines));
     auto [by_key, bad] = coflow::run(lines, std::move(pipeline));
     take_bad_lines(bad);
     result.grouped = true;
     for (auto& [key, key_statistics] : std::get<1>(by_key)) {
-      result.groups.emplace_back(key, to_summary(key_statistics));
+      result.groups.push_back({key, key_statistics.result()});
     }
   } else {
-    auto samples =
-        probe("samples",
-              named("value", ops::transform([](record&& r) { return std::get<sample>(r).value; })) |
-                  named("statistics", overall));
+    auto samples = probe(
+        "samples", named("value", ops::transform(take_out<sample>)) | named("statistics", feed));
     auto pipeline = probe("", named("parse", parse_records(config, &header)) |
                                   sinks::partition(holds<sample>, samples, bad_lines));
     auto outcome = coflow::run(lines, std::move(pipeline));
     take_bad_lines(outcome.second);
   }
-  result.total = now;
+  if (windows) windows->finish();
+  std::vector<summary> totals = overall.result();
+  result.total = totals.front();
+  result.more_totals.assign(totals.begin() + 1, totals.end());
   result.has_header = header.has_header;
-  result.value_label = header.value_label;
-  result.key_label = header.key_label;
-  if (o.by && result.key_label.empty()) {
-    // No line was read, so no header named the column: name it as the user did.
-    const auto* name = std::get_if<std::string>(&o.by->column);
-    result.key_label = name != nullptr ? *name : "column " + o.by->describe();
+  result.value_labels = header.value_labels;
+  result.key_labels = header.key_labels;
+  if (!o.by.empty() && result.key_labels.empty()) {
+    // No line was read, so no header named the columns: name them as the user did.
+    for (const column_spec& spec : o.by) {
+      const auto* name = std::get_if<std::string>(&spec.column);
+      result.key_labels.push_back(name != nullptr ? *name : "column " + spec.describe());
+    }
   }
+  if (result.value_labels.empty()) {
+    for (const column_spec& spec : config.value_columns) {
+      const auto* name = std::get_if<std::string>(&spec.column);
+      result.value_labels.push_back(name != nullptr ? *name : "column " + spec.describe());
+    }
+  }
+  writer.use_labels(nullptr);
   if constexpr (Profiled) {
     if (profile != nullptr) *profile = probe.stages();
   }
@@ -243,8 +362,11 @@ std::string nothing_parsed(const options& o, const report& result) {
       fmt::format("no line held a number ({} malformed line{})",
                   group_digits(result.malformed_count), result.malformed_count == 1 ? "" : "s");
   if (o.column) {
-    if (!result.value_label.empty()) {
-      message += fmt::format(" in column {}", shown_text(result.value_label));
+    if (result.value_labels.size() == 1) {
+      message += fmt::format(" in column {}", shown_text(result.value_labels.front()));
+    } else if (!result.value_labels.empty()) {
+      message += " in the columns";
+      for (const std::string& label : result.value_labels) message += " " + shown_text(label);
     }
     return message;
   }
@@ -255,11 +377,37 @@ std::string nothing_parsed(const options& o, const report& result) {
   return message;
 }
 
+// Counts the bytes of the lines that pass (with their line ends), for the progress line.
+coflow::generator<input_line> counting_bytes(coflow::generator<input_line> lines,
+                                             std::uint64_t* bytes) {
+  for (const input_line& line : lines) {
+    *bytes += line.text.size() + 1;
+    co_yield line;
+  }
+}
+
+report_layout layout_for(const options& o) {
+  report_layout layout;
+  layout.alpha = o.alpha;
+  layout.value_columns = 1 + o.more_columns.size();
+  layout.key_fields = o.by.size();
+  layout.sum = o.sum;
+  layout.distinct = o.distinct;
+  layout.quantiles = o.quantiles;
+  layout.quantile_error = o.approx && !o.quantiles.empty() ? quantile_error_text() : "";
+  layout.distinct_error = o.approx && o.distinct ? distinct_error_text() : "";
+  layout.windows = o.window.has_value();
+  return layout;
+}
+
 int execute(const options& given, std::istream& in, std::ostream& out, std::ostream& err,
             bool err_is_terminal) {
   options o = given;
   std::ifstream file;
   coflow::generator<input_line> lines;
+  bool show_progress = true;
+  std::uint64_t total_bytes = 0;
+  std::uint64_t bytes_read = 0;
   if (!o.input) {
     // The built-in stream is CSV: read its reading column unless told otherwise.
     if (!o.column) o.column = column_spec{std::string(sensor_value_column)};
@@ -272,6 +420,7 @@ int execute(const options& given, std::istream& in, std::ostream& out, std::ostr
     lines = sensor_lines(o.seed, o.readings);
   } else if (*o.input == "-") {
     lines = read_lines(in, "stdin");
+    show_progress = false;  // a pipe's size is unknown
   } else {
     // Messages name the file as the user did.
     const std::string& path = *o.input;
@@ -282,11 +431,17 @@ int execute(const options& given, std::istream& in, std::ostream& out, std::ostr
     }
     file.open(where, std::ios::binary);
     if (!file) throw input_error(fmt::format("{}: {}", path, std::strerror(errno)));
-    lines = read_lines(file, path);
+    // Only a regular file has a size to measure progress against (not a FIFO, not /dev/stdin).
+    if (std::filesystem::is_regular_file(where, ec)) {
+      total_bytes = std::filesystem::file_size(where, ec);
+      if (ec) total_bytes = 0;
+    }
+    show_progress = total_bytes > 0;
+    lines = counting_bytes(read_lines(file, path), &bytes_read);
   }
 
-  report_writer writer(o.format, o.alpha, out);
-  progress ticks(err, err_is_terminal && !o.quiet);
+  report_writer writer(o.format, layout_for(o), out);
+  progress ticks(err, show_progress && err_is_terminal && !o.quiet, total_bytes, &bytes_read);
   const double started = seconds_now();
   report result;
   std::vector<coflow::stage_profile> stages;

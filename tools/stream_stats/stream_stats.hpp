@@ -8,16 +8,17 @@
 //
 //   parse_records(...)                     a coroutine stage: line -> sample | malformed
 //   | partition(is a sample,
-//       transform(value) | statistics(alpha, store_into(&now),   count, mean, min, max, ...
-//                                     count() | for_each(ticker)),  --every rows, progress
+//       transform(sample) | for_each(overall statistics,     every value column's statistics,
+//                                    window, --every rows,    the open --window's,
+//                                    progress)                the progress line
 //       transform(malformed) | tee(take(5) | to_vector(), sinks::count()))
 //
-// With --by, the samples go through tee(that statistics branch,
-// group_by(key, transform(value) | statistics(alpha, keep_last))) instead.
+// With --by, the samples go through tee(that for_each,
+// group_by(key, transform(values) | sinks::aggregate(row_statistics))) instead.
 //
-// Every aggregate is computed by the library's operators (see statistics.hpp); the tool only
-// feeds lines in and formats what comes out. With --profile the pipeline and the two branches of
-// the partition are each wrapped in coflow::instrumented, and their stages are reported.
+// The statistics are in statistics.hpp; the tool feeds lines in and formats what comes out. With
+// --profile the pipeline and the two branches of the partition are each wrapped in
+// coflow::instrumented, and their stages are reported.
 #pragma once
 
 #include <istream>
@@ -37,12 +38,21 @@ namespace stream_stats {
 /// shown_malformed is how many malformed lines are shown with their line numbers.
 inline constexpr std::size_t shown_malformed = 5;
 
-/// progress writes the "values read" line on a terminal while a long run goes on.
+/// progress writes a progress line on a terminal while a long run goes on: for a file of known
+/// size, the share of its bytes read, the rate and the time left (format_progress); else the
+/// values read and their rate.
 class progress {
  public:
-  progress(std::ostream& err, bool enabled);
+  /// redraw_interval is the least time between two drawings, in seconds.
+  static constexpr double redraw_interval = 0.1;
 
-  /// update is called every few thousand values; it redraws at most a few times a second.
+  /// progress(err, enabled, total_bytes, bytes_read): nothing is ever written unless `enabled`
+  /// (stderr is a terminal and --quiet was not given). `*bytes_read` counts the bytes read so
+  /// far out of `total_bytes` (0: unknown); it must outlive the progress.
+  progress(std::ostream& err, bool enabled, std::uint64_t total_bytes = 0,
+           const std::uint64_t* bytes_read = nullptr);
+
+  /// update is called every few thousand values; it redraws at most every redraw_interval.
   void update(std::uint64_t values);
 
   /// clear removes the line, if one was drawn.
@@ -51,6 +61,8 @@ class progress {
  private:
   std::ostream& err_;
   bool enabled_;
+  std::uint64_t total_bytes_;
+  const std::uint64_t* bytes_read_;
   bool drawn_ = false;
   double started_;
   double last_drawn_;

@@ -6,8 +6,10 @@
 #include <array>
 #include <cerrno>
 #include <cmath>
+#include <cstdint>
 #include <ios>
 #include <istream>
+#include <memory>
 #include <optional>
 #include <ostream>
 #include <sstream>
@@ -154,11 +156,19 @@ std::vector<record> parse_all(std::vector<std::string> texts, reader_config conf
 
 column_spec spec(std::string_view text) { return parse_column_spec(text, "--column"); }
 
+// A value column, and a key column unless `key` is empty.
+reader_config columns(std::string_view value, std::string_view key = {}) {
+  reader_config config;
+  config.value_columns = {spec(value)};
+  if (!key.empty()) config.key_columns = {spec(key)};
+  return config;
+}
+
 TEST(ParseRecords, ReadsOneNumberPerLine) {
   const auto records = parse_all({"1.5", " 2 ", "x", ""}, {});
   ASSERT_EQ(records.size(), 4u);
-  EXPECT_EQ(records[0], record(sample{1.5, ""}));
-  EXPECT_EQ(records[1], record(sample{2.0, ""}));
+  EXPECT_EQ(records[0], record(sample{{1.5}, {}}));
+  EXPECT_EQ(records[1], record(sample{{2.0}, {}}));
   EXPECT_EQ(records[2], record(malformed{3, "not a number", "x"}));
   EXPECT_EQ(records[3], record(malformed{4, "empty line", ""}));
 }
@@ -166,53 +176,53 @@ TEST(ParseRecords, ReadsOneNumberPerLine) {
 TEST(ParseRecords, TakesTheHeaderFromTheFirstLineWhenAColumnIsNamed) {
   header_info header;
   const auto records = parse_all({"sensor,reading", "north,1", "south,x", "west"},
-                                 {spec("reading"), spec("sensor")}, &header);
+                                 columns("reading", "sensor"), &header);
   ASSERT_EQ(records.size(), 3u);
-  EXPECT_EQ(records[0], record(sample{1.0, "north"}));
+  EXPECT_EQ(records[0], record(sample{{1.0}, {"north"}}));
   EXPECT_EQ(records[1], record(malformed{3, "reading is not a number", "south,x"}));
   EXPECT_EQ(records[2], record(malformed{4, "no column 2 (the line has 1 field)", "west"}));
   EXPECT_TRUE(header.has_header);
-  EXPECT_EQ(header.value_label, "reading");
-  EXPECT_EQ(header.key_label, "sensor");
+  EXPECT_EQ(header.value_labels, std::vector<std::string>{"reading"});
+  EXPECT_EQ(header.key_labels, std::vector<std::string>{"sensor"});
 }
 
 TEST(ParseRecords, DetectsAHeaderWhenColumnsAreNumbered) {
   header_info header;
-  const auto records = parse_all({"name,value", "a,1", "b,2"}, {spec("2"), spec("1")}, &header);
-  EXPECT_EQ(records, (std::vector<record>{sample{1.0, "a"}, sample{2.0, "b"}}));
+  const auto records = parse_all({"name,value", "a,1", "b,2"}, columns("2", "1"), &header);
+  EXPECT_EQ(records, (std::vector<record>{sample{{1.0}, {"a"}}, sample{{2.0}, {"b"}}}));
   EXPECT_TRUE(header.has_header);
-  EXPECT_EQ(header.key_label, "name");
+  EXPECT_EQ(header.key_labels, std::vector<std::string>{"name"});
 }
 
 TEST(ParseRecords, ReadsNumberedColumnsWithoutAHeader) {
   header_info header;
-  const auto records = parse_all({"a,1", "b,2"}, {spec("2"), spec("1")}, &header);
-  EXPECT_EQ(records, (std::vector<record>{sample{1.0, "a"}, sample{2.0, "b"}}));
+  const auto records = parse_all({"a,1", "b,2"}, columns("2", "1"), &header);
+  EXPECT_EQ(records, (std::vector<record>{sample{{1.0}, {"a"}}, sample{{2.0}, {"b"}}}));
   EXPECT_FALSE(header.has_header);
-  EXPECT_EQ(header.key_label, "column 1");
+  EXPECT_EQ(header.key_labels, std::vector<std::string>{"column 1"});
 }
 
 TEST(ParseRecords, ReportsAFirstLineThatIsNoHeaderBecauseTheNextLineIsBadToo) {
-  const auto records = parse_all({"a,x", "b,y", "c,3"}, {spec("2"), std::nullopt});
+  const auto records = parse_all({"a,x", "b,y", "c,3"}, columns("2"));
   ASSERT_EQ(records.size(), 3u);
   EXPECT_EQ(records[0], record(malformed{1, "column 2 is not a number", "a,x"}));
   EXPECT_EQ(records[1], record(malformed{2, "column 2 is not a number", "b,y"}));
-  EXPECT_EQ(records[2], record(sample{3.0, ""}));
+  EXPECT_EQ(records[2], record(sample{{3.0}, {}}));
 }
 
 TEST(ParseRecords, ReportsALoneLineThatIsNoNumber) {
-  const auto records = parse_all({"value"}, {spec("1"), std::nullopt});
+  const auto records = parse_all({"value"}, columns("1"));
   EXPECT_EQ(records, (std::vector<record>{malformed{1, "column 1 is not a number", "value"}}));
 }
 
 TEST(ParseRecords, OutputsNothingForAHeaderAlone) {
-  EXPECT_TRUE(parse_all({"sensor,reading"}, {spec("reading"), std::nullopt}).empty());
-  EXPECT_TRUE(parse_all({}, {spec("reading"), std::nullopt}).empty());
+  EXPECT_TRUE(parse_all({"sensor,reading"}, columns("reading")).empty());
+  EXPECT_TRUE(parse_all({}, columns("reading")).empty());
 }
 
 TEST(ParseRecords, FailsOnAColumnNameTheHeaderLacks) {
   try {
-    (void)parse_all({"sensor,reading", "north,1"}, {spec("celsius"), std::nullopt});
+    (void)parse_all({"sensor,reading", "north,1"}, columns("celsius"));
     FAIL() << "an unknown column was accepted";
   } catch (const input_error& e) {
     EXPECT_STREQ(e.what(),
@@ -222,7 +232,7 @@ TEST(ParseRecords, FailsOnAColumnNameTheHeaderLacks) {
 
 TEST(ParseRecords, FailsOnAColumnNumberBeyondTheFirstLine) {
   try {
-    (void)parse_all({"1,2", "3,4"}, {spec("3"), std::nullopt});
+    (void)parse_all({"1,2", "3,4"}, columns("3"));
     FAIL() << "a column beyond the first line was accepted";
   } catch (const input_error& e) {
     EXPECT_STREQ(e.what(), "--column 3: no such column, the first line has 2 fields");
@@ -247,22 +257,50 @@ TEST(ParseRecords, KeepsWholeCharactersOfALongMalformedLine) {
 
 TEST(ParseRecords, ReportsBlankLinesBeforeTheHeaderAndReadsTheHeaderAfterThem) {
   header_info header;
-  const auto named = parse_all({"", "  ", "sensor,reading", "north,1"},
-                               {spec("reading"), spec("sensor")}, &header);
-  EXPECT_EQ(named, (std::vector<record>{malformed{1, "empty line", ""},
-                                        malformed{2, "empty line", "  "}, sample{1.0, "north"}}));
+  const auto named =
+      parse_all({"", "  ", "sensor,reading", "north,1"}, columns("reading", "sensor"), &header);
+  EXPECT_EQ(named,
+            (std::vector<record>{malformed{1, "empty line", ""}, malformed{2, "empty line", "  "},
+                                 sample{{1.0}, {"north"}}}));
   EXPECT_TRUE(header.has_header);
-  const auto numbered = parse_all({"", "name,value", "a,1"}, {spec("2"), std::nullopt});
-  EXPECT_EQ(numbered, (std::vector<record>{malformed{1, "empty line", ""}, sample{1.0, ""}}));
-  EXPECT_EQ(parse_all({"", ""}, {spec("reading"), std::nullopt}).size(), 2u);
+  const auto numbered = parse_all({"", "name,value", "a,1"}, columns("2"));
+  EXPECT_EQ(numbered, (std::vector<record>{malformed{1, "empty line", ""}, sample{{1.0}, {}}}));
+  EXPECT_EQ(parse_all({"", ""}, columns("reading")).size(), 2u);
 }
 
 // --- the statistics pipeline ---------------------------------------------------------------
 
 const std::vector<double> one_to_ten = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
 
+summary basic(std::uint64_t count, std::optional<double> mean, std::optional<double> min,
+              std::optional<double> max, std::optional<double> stddev, std::optional<double> ewma) {
+  summary s;
+  s.count = count;
+  s.mean = mean;
+  s.min = min;
+  s.max = max;
+  s.stddev = stddev;
+  s.ewma = ewma;
+  return s;
+}
+
+summary basic() { return summary{}; }
+
+std::shared_ptr<statistics_config> config_with_alpha(double alpha) {
+  auto config = std::make_shared<statistics_config>();
+  config->alpha = alpha;
+  return config;
+}
+
+summary statistics_of(const std::vector<double>& values,
+                      std::shared_ptr<const statistics_config> config) {
+  column_statistics s(std::move(config));
+  for (double x : values) s.add(x);
+  return s.result();
+}
+
 TEST(Statistics, ComputesEveryStatisticOfAStream) {
-  const summary s = to_summary(coflow::run(one_to_ten, statistics(0.5, keep_last)));
+  const summary s = statistics_of(one_to_ten, config_with_alpha(0.5));
   EXPECT_EQ(s.count, 10u);
   EXPECT_EQ(s.mean, 5.5);
   EXPECT_EQ(s.min, 1.0);
@@ -270,36 +308,109 @@ TEST(Statistics, ComputesEveryStatisticOfAStream) {
   ASSERT_TRUE(s.stddev.has_value());
   EXPECT_NEAR(*s.stddev, 3.0276503540974917, 1e-12);  // statistics.stdev(range(1, 11))
   EXPECT_EQ(s.ewma, 9.001953125);                     // 1, 1.5, 2.25, ... each step halves the gap
+  EXPECT_FALSE(s.sum.has_value());
+  EXPECT_FALSE(s.distinct.has_value());
+  EXPECT_TRUE(s.quantiles.empty());
 }
 
 TEST(Statistics, GivesNoValuesForAnEmptyStream) {
-  const summary s = to_summary(coflow::run(std::vector<double>{}, statistics(0.1, keep_last)));
-  EXPECT_EQ(s, summary{});
+  const summary s = statistics_of({}, config_with_alpha(0.1));
+  EXPECT_EQ(s, basic());
   EXPECT_EQ(s.count, 0u);
   EXPECT_FALSE(s.mean.has_value());
 }
 
 TEST(Statistics, NeedsTwoValuesForAStandardDeviation) {
-  const summary s = to_summary(coflow::run(std::vector{4.0}, statistics(0.1, keep_last)));
+  const summary s = statistics_of({4.0}, config_with_alpha(0.1));
   EXPECT_EQ(s.count, 1u);
   EXPECT_EQ(s.mean, 4.0);
   EXPECT_FALSE(s.stddev.has_value());
 }
 
-TEST(Statistics, StoresTheRunningValuesAsTheyChange) {
-  summary now;
-  std::vector<summary> seen;
-  auto p = coflow::open<double>(statistics(
-      0.5, store_into(&now), coflow::sinks::for_each([&](double) { seen.push_back(now); })));
-  p.send(2);
-  p.send(4);
-  p.send(6);
-  (void)p.close();
-  ASSERT_EQ(seen.size(), 3u);
-  EXPECT_EQ(seen[0], (summary{1, 2.0, 2.0, 2.0, std::nullopt, 2.0}));
-  EXPECT_EQ(seen[1], (summary{2, 3.0, 2.0, 4.0, std::sqrt(2.0), 3.0}));
-  EXPECT_EQ(seen[2], (summary{3, 4.0, 2.0, 6.0, 2.0, 4.5}));
-  EXPECT_EQ(now, seen[2]);
+TEST(Statistics, GivesTheRunningValuesAfterEachValue) {
+  column_statistics s(config_with_alpha(0.5));
+  s.add(2);
+  EXPECT_EQ(s.result(), (basic(1, 2.0, 2.0, 2.0, std::nullopt, 2.0)));
+  s.add(4);
+  EXPECT_EQ(s.result(), (basic(2, 3.0, 2.0, 4.0, std::sqrt(2.0), 3.0)));
+  s.add(6);
+  EXPECT_EQ(s.result(), (basic(3, 4.0, 2.0, 6.0, 2.0, 4.5)));
+}
+
+TEST(Statistics, SumsAccurately) {
+  auto config = config_with_alpha(0.1);
+  config->sum = true;
+  // A plain running sum gives 0 here: 1 is lost next to 1e100.
+  EXPECT_EQ(statistics_of({1e100, 1.0, -1e100}, config).sum, 1.0);
+  std::vector<double> tenths(10, 0.1);
+  EXPECT_EQ(statistics_of(tenths, config).sum, 1.0);  // a plain sum gives 0.9999999999999999
+  EXPECT_EQ(statistics_of({}, config).sum, 0.0);
+}
+
+TEST(Statistics, CountsDistinctValuesWithMinusZeroAsZero) {
+  auto config = config_with_alpha(0.1);
+  config->distinct = true;
+  EXPECT_EQ(statistics_of({1, 2, 2, 3, 1, 0.0, -0.0}, config).distinct, 4u);
+  EXPECT_EQ(statistics_of({}, config).distinct, 0u);
+}
+
+TEST(Statistics, ComputesQuantilesAsDatamashPercDoes) {
+  auto config = config_with_alpha(0.1);
+  config->quantiles = {0.5, 0.25, 0.75, 0.9, 0, 1};
+  // numpy.quantile([1..10], q) (datamash perc/q1/q3/median agree): 5.5, 3.25, 7.75, 9.1, 1, 10.
+  const summary s = statistics_of({10, 9, 8, 7, 6, 5, 4, 3, 2, 1}, config);
+  ASSERT_EQ(s.quantiles.size(), 6u);
+  EXPECT_EQ(s.quantiles[0], 5.5);
+  EXPECT_EQ(s.quantiles[1], 3.25);
+  EXPECT_EQ(s.quantiles[2], 7.75);
+  EXPECT_NEAR(*s.quantiles[3], 9.1, 1e-12);
+  EXPECT_EQ(s.quantiles[4], 1.0);
+  EXPECT_EQ(s.quantiles[5], 10.0);
+  EXPECT_EQ(statistics_of({7}, config).quantiles[3], 7.0);
+  const summary none = statistics_of({}, config);
+  ASSERT_EQ(none.quantiles.size(), 6u);
+  EXPECT_FALSE(none.quantiles[0].has_value());
+}
+
+TEST(Statistics, MergesAsIfOneStateHadSeenEveryValue) {
+  auto config = config_with_alpha(0.5);
+  config->sum = true;
+  config->distinct = true;
+  config->quantiles = {0.5};
+  column_statistics first(config);
+  column_statistics second(config);
+  column_statistics all(config);
+  for (double x : {1.0, 5.0, 2.0}) {
+    first.add(x);
+    all.add(x);
+  }
+  for (double x : {8.0, 2.0, 3.0, 9.0}) {
+    second.add(x);
+    all.add(x);
+  }
+  first.merge(second);
+  const summary merged = first.result();
+  const summary whole = all.result();
+  EXPECT_EQ(merged.count, whole.count);
+  EXPECT_NEAR(*merged.mean, *whole.mean, 1e-12);
+  EXPECT_NEAR(*merged.stddev, *whole.stddev, 1e-12);
+  EXPECT_NEAR(*merged.ewma, *whole.ewma, 1e-12);
+  EXPECT_EQ(merged.min, whole.min);
+  EXPECT_EQ(merged.max, whole.max);
+  EXPECT_EQ(merged.sum, whole.sum);
+  EXPECT_EQ(merged.distinct, whole.distinct);
+  EXPECT_EQ(merged.quantiles, whole.quantiles);
+}
+
+TEST(RowStatistics, GivesEachColumnItsOwnStatistics) {
+  row_statistics rows(config_with_alpha(0.5), 2);
+  rows.add({1, 10});
+  rows.add({3, 30});
+  const std::vector<summary> s = rows.result();
+  ASSERT_EQ(s.size(), 2u);
+  EXPECT_EQ(s[0].mean, 2.0);
+  EXPECT_EQ(s[1].mean, 20.0);
+  EXPECT_EQ(rows.count(), 2u);
 }
 
 // --- formatting ----------------------------------------------------------------------------
@@ -429,12 +540,12 @@ TEST(FormatMalformed, ListsTheFirstLinesAndCountsThemAll) {
 
 report keyed_report() {
   report r;
-  r.total = summary{5, 7.8, 1.0, 20.0, 7.5960516059331775, 8.5625};
+  r.total = basic(5, 7.8, 1.0, 20.0, 7.5960516059331775, 8.5625);
   r.grouped = true;
-  r.key_label = "sensor";
-  r.groups = {{"east", summary{1, 5.0, 5.0, 5.0, std::nullopt, 5.0}},
-              {"north", summary{2, 2.0, 1.0, 3.0, 1.4142135623730951, 2.0}},
-              {"south", summary{2, 15.0, 10.0, 20.0, 7.0710678118654755, 15.0}}};
+  r.key_labels = {"sensor"};
+  r.groups = {{{"east"}, {basic(1, 5.0, 5.0, 5.0, std::nullopt, 5.0)}},
+              {{"north"}, {basic(2, 2.0, 1.0, 3.0, 1.4142135623730951, 2.0)}},
+              {{"south"}, {basic(2, 15.0, 10.0, 20.0, 7.0710678118654755, 15.0)}}};
   r.malformed_count = 1;
   r.first_malformed = {malformed{4, "reading is empty", "west,"}};
   return r;
@@ -467,8 +578,8 @@ TEST(ReportWriter, WritesAnAlignedTable) {
 
 TEST(ReportWriter, WritesRunningRowsBeforeTheTable) {
   report r;
-  r.total = summary{2, 1.5, 1.0, 2.0, 0.7071067811865476, 1.5};
-  EXPECT_EQ(written(output_format::table, r, {summary{1, 1.0, 1.0, 1.0, std::nullopt, 1.0}}),
+  r.total = basic(2, 1.5, 1.0, 2.0, 0.7071067811865476, 1.5);
+  EXPECT_EQ(written(output_format::table, r, {basic(1, 1.0, 1.0, 1.0, std::nullopt, 1.0)}),
             "       count        mean         min         max      stddev   ewma(0.5)\n"
             "           1           1           1           1           -           1\n"
             "\n"
@@ -482,7 +593,7 @@ TEST(ReportWriter, WritesRunningRowsBeforeTheTable) {
 }
 
 TEST(ReportWriter, WritesCsvRowsOfOneSchema) {
-  EXPECT_EQ(written(output_format::csv, keyed_report(), {summary{1, 1.0, 1.0, 1.0, {}, 1.0}}),
+  EXPECT_EQ(written(output_format::csv, keyed_report(), {basic(1, 1.0, 1.0, 1.0, {}, 1.0)}),
             "kind,key,count,mean,min,max,stddev,ewma\n"
             "running,,1,1,1,1,,1\n"
             "group,east,1,5,5,5,,5\n"
@@ -494,7 +605,7 @@ TEST(ReportWriter, WritesCsvRowsOfOneSchema) {
 TEST(ReportWriter, WritesOneJsonDocumentWithTheRunningRowsFirst) {
   // The running rows are written as they come, so they open the document.
   EXPECT_EQ(
-      written(output_format::json, keyed_report(), {summary{1, 1.0, 1.0, 1.0, {}, 1.0}}),
+      written(output_format::json, keyed_report(), {basic(1, 1.0, 1.0, 1.0, {}, 1.0)}),
       "{\n"
       "  \"running\": [\n"
       "    {\"count\": 1, \"mean\": 1, \"min\": 1, \"max\": 1, \"stddev\": null, \"ewma\": 1}\n"
@@ -523,20 +634,20 @@ TEST(ReportWriter, WritesOneJsonDocumentWithTheRunningRowsFirst) {
 TEST(ReportWriter, WritesEachJsonRunningRowAsItComes) {
   std::ostringstream out;
   report_writer writer(output_format::json, 0.5, out);
-  writer.running(summary{1, 1.0, 1.0, 1.0, {}, 1.0});
+  writer.running(basic(1, 1.0, 1.0, 1.0, {}, 1.0));
   EXPECT_EQ(out.str(),
             "{\n  \"running\": [\n"
             "    {\"count\": 1, \"mean\": 1, \"min\": 1, \"max\": 1, \"stddev\": null, "
             "\"ewma\": 1}");
-  writer.running(summary{2, 1.0, 1.0, 1.0, 0.0, 1.0});
+  writer.running(basic(2, 1.0, 1.0, 1.0, 0.0, 1.0));
   EXPECT_NE(out.str().find("},\n    {\"count\": 2,"), std::string::npos) << out.str();
 }
 
 TEST(ReportWriter, EscapesControlCharactersInKeysOfTheTableAndCsv) {
   report r = keyed_report();
-  r.key_label = "se\x1bnsor";
-  r.groups[0].first = "\x1b[31mred";
-  r.groups[1].first = "a\"b";
+  r.key_labels = {"se\x1bnsor"};
+  r.groups[0].key = {"\x1b[31mred"};
+  r.groups[1].key = {"a\"b"};
   const std::string table = written(output_format::table, r);
   EXPECT_EQ(table.find('\x1b'), std::string::npos) << table;
   EXPECT_NE(table.find("\nse\\u001bnsor "), std::string::npos) << table;
@@ -549,8 +660,8 @@ TEST(ReportWriter, EscapesControlCharactersInKeysOfTheTableAndCsv) {
 
 TEST(ReportWriter, WritesValidUtf8JsonWhateverTheInputBytes) {
   report r = keyed_report();
-  r.key_label = "caf\xe9";                             // Latin-1
-  r.groups[0].first = std::string("\xff\x00\x80", 3);  // binary
+  r.key_labels = {"caf\xe9"};                          // Latin-1
+  r.groups[0].key = {std::string("\xff\x00\x80", 3)};  // binary
   r.first_malformed = {malformed{4, "column 2 is not a number", "\xc3\xa9t\xe9 \x1b[0m"}};
   const std::string json = written(output_format::json, r);
   EXPECT_TRUE(is_valid_utf8(json)) << json;
@@ -578,7 +689,7 @@ TEST(ReportWriter, ThrowsAtTheFirstWriteThatFails) {
     std::ostream out(&disk);
     try {
       report_writer writer(format, 0.5, out);
-      writer.running(summary{1, 1.0, 1.0, 1.0, {}, 1.0});
+      writer.running(basic(1, 1.0, 1.0, 1.0, {}, 1.0));
       writer.finish(report{});
       ADD_FAILURE() << "a failed write went unnoticed";
     } catch (const output_error& e) {
@@ -638,7 +749,7 @@ TEST(CommandLine, ReadsEveryOption) {
                          .run;
   EXPECT_EQ(o.input, "data.csv");
   EXPECT_EQ(o.column, spec("2"));
-  EXPECT_EQ(o.by, spec("sensor"));
+  EXPECT_EQ(o.by, std::vector<column_spec>{spec("sensor")});
   EXPECT_EQ(o.every, 100u);
   EXPECT_EQ(o.format, output_format::json);
   EXPECT_EQ(o.alpha, 0.25);

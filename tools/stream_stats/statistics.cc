@@ -1,0 +1,144 @@
+#include "tools/stream_stats/statistics.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <utility>
+
+namespace stream_stats {
+
+namespace {
+
+// The mean of n values from the mean of the first n - 1 and the n-th, without a running total
+// that could overflow (the formula of coflow's averager, so that the means agree).
+double next_mean(double mean, double x, std::uint64_t n) {
+  if (n == 1) return x;
+  const double delta = x - mean;
+  if (std::isfinite(delta)) return mean + delta / static_cast<double>(n);
+  return mean - mean / static_cast<double>(n) + x / static_cast<double>(n);
+}
+
+// Neumaier's compensated addition: sum + compensation holds the total far more accurately than
+// a plain running sum (exactly, for integers below 2^53).
+void add_compensated(double& sum, double& compensation, double x) {
+  const double t = sum + x;
+  if (std::abs(sum) >= std::abs(x)) {
+    compensation += (sum - t) + x;
+  } else {
+    compensation += (x - t) + sum;
+  }
+  sum = t;
+}
+
+}  // namespace
+
+std::string quantile_error_text() { return "exact (no sketch available yet)"; }
+
+std::string distinct_error_text() { return "exact (no sketch available yet)"; }
+
+double quantile_of(std::span<const double> sorted, double q) {
+  const double h = static_cast<double>(sorted.size() - 1) * q;
+  const auto low = static_cast<std::size_t>(std::floor(h));
+  if (low + 1 >= sorted.size()) return sorted[sorted.size() - 1];
+  return sorted[low] + (h - static_cast<double>(low)) * (sorted[low + 1] - sorted[low]);
+}
+
+void column_statistics::add(double x) {
+  ++count_;
+  const double old_mean = mean_;
+  mean_ = next_mean(mean_, x, count_);
+  m2_ += (x - old_mean) * (x - mean_);
+  if (count_ == 1) {
+    min_ = max_ = ewma_ = first_ = x;
+  } else {
+    min_ = std::min(min_, x);
+    max_ = std::max(max_, x);
+    const double alpha = config_ ? config_->alpha : 0.1;
+    ewma_ = alpha == 1 ? x : alpha * x + (1 - alpha) * ewma_;
+  }
+  if (!config_) return;
+  if (config_->sum) add_compensated(sum_, compensation_, x);
+  if (!config_->quantiles.empty()) {
+    if (!values_.empty() && x < values_.back()) sorted_ = false;
+    values_.push_back(x);
+  }
+  if (config_->distinct) distinct_.insert(x + 0.0);  // -0 + 0 is 0: one value
+}
+
+void column_statistics::merge(const column_statistics& other) {
+  if (other.count_ == 0) return;
+  if (count_ == 0) {
+    *this = other;
+    return;
+  }
+  // Chan et al.'s pairwise update of the mean and the squared deviations.
+  const auto n = static_cast<double>(count_ + other.count_);
+  const double delta = other.mean_ - mean_;
+  m2_ += other.m2_ +
+         delta * delta * static_cast<double>(count_) * static_cast<double>(other.count_) / n;
+  mean_ += delta * static_cast<double>(other.count_) / n;
+  count_ += other.count_;
+  min_ = std::min(min_, other.min_);
+  max_ = std::max(max_, other.max_);
+  // other's EWMA was seeded by its first value; seeded by this state's EWMA instead, it differs
+  // by (1 - alpha)^k (ewma - first) after its k values.
+  const double alpha = config_ ? config_->alpha : 0.1;
+  ewma_ =
+      other.ewma_ + std::pow(1 - alpha, static_cast<double>(other.count_)) * (ewma_ - other.first_);
+  add_compensated(sum_, compensation_, other.sum_);
+  compensation_ += other.compensation_;
+  values_.insert(values_.end(), other.values_.begin(), other.values_.end());
+  sorted_ = false;
+  distinct_.insert(other.distinct_.begin(), other.distinct_.end());
+}
+
+summary column_statistics::result() const {
+  summary s;
+  s.count = count_;
+  if (config_ && config_->sum) s.sum = sum_ + compensation_;
+  if (config_ && config_->distinct) s.distinct = distinct_.size();
+  if (config_) s.quantiles.resize(config_->quantiles.size());
+  if (count_ == 0) return s;
+  s.mean = mean_;
+  s.min = min_;
+  s.max = max_;
+  s.ewma = ewma_;
+  if (count_ >= 2) {
+    const double variance = m2_ / static_cast<double>(count_ - 1);
+    s.stddev = std::sqrt(variance < 0 ? 0.0 : variance);
+  }
+  if (config_ && !config_->quantiles.empty()) {
+    if (!sorted_) {
+      std::sort(values_.begin(), values_.end());
+      sorted_ = true;
+    }
+    for (std::size_t i = 0; i < config_->quantiles.size(); ++i) {
+      s.quantiles[i] = quantile_of(values_, config_->quantiles[i]);
+    }
+  }
+  return s;
+}
+
+void row_statistics::add(const std::vector<double>& values) {
+  ++count_;
+  const std::size_t n = std::min(values.size(), columns_.size());
+  for (std::size_t i = 0; i < n; ++i) columns_[i].add(values[i]);
+}
+
+void row_statistics::merge(const row_statistics& other) {
+  if (columns_.empty()) {
+    *this = other;
+    return;
+  }
+  count_ += other.count_;
+  const std::size_t n = std::min(other.columns_.size(), columns_.size());
+  for (std::size_t i = 0; i < n; ++i) columns_[i].merge(other.columns_[i]);
+}
+
+std::vector<summary> row_statistics::result() const {
+  std::vector<summary> summaries;
+  summaries.reserve(columns_.size());
+  for (const column_statistics& column : columns_) summaries.push_back(column.result());
+  return summaries;
+}
+
+}  // namespace stream_stats
