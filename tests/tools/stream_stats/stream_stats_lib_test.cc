@@ -713,6 +713,32 @@ TEST(Progress, StaysSilentWhenDisabled) {
   ticks.update(1 << 20);
   ticks.clear();
   EXPECT_EQ(err.str(), "");
+  const std::uint64_t read = 1 << 20;
+  progress of_a_file(err, false, 2 << 20, &read);
+  of_a_file.update(1 << 20);
+  of_a_file.clear();
+  EXPECT_EQ(err.str(), "");
+}
+
+TEST(FormatBytes, UsesBinaryUnits) {
+  EXPECT_EQ(format_bytes(512), "512 B");
+  EXPECT_EQ(format_bytes(12.3 * 1024), "12.3 KiB");
+  EXPECT_EQ(format_bytes(4.5 * 1024 * 1024), "4.5 MiB");
+  EXPECT_EQ(format_bytes(1.2 * 1024 * 1024 * 1024), "1.20 GiB");
+}
+
+TEST(FormatProgress, ShowsTheShareTheRatesAndTheTimeLeft) {
+  EXPECT_EQ(format_progress("prog", 512 * 1024, 2 * 1024 * 1024, 100'000, 2.0),
+            "prog:  25% 512.0 KiB of 2.0 MiB, 256.0 KiB/s, 50.0 k values/s, 0:00:06 left");
+  EXPECT_EQ(format_progress("prog", 3 << 20, 3 << 20, 10, 1.0),
+            "prog: 100% 3.0 MiB of 3.0 MiB, 3.0 MiB/s, 10 values/s, 0:00:00 left");
+  // Nothing read yet, or no time passed: no rate and no estimate.
+  EXPECT_EQ(format_progress("prog", 0, 1024, 0, 0.5), "prog:   0% 0 B of 1.0 KiB");
+  // Hours left, and a file that grew past the size it had at the start.
+  EXPECT_EQ(format_progress("prog", 1024, 1024 * 7201, 1, 1.0),
+            "prog:   0% 1.0 KiB of 7.0 MiB, 1.0 KiB/s, 1 values/s, 2:00:00 left");
+  EXPECT_EQ(format_progress("prog", 2048, 1024, 1, 1.0),
+            "prog: 100% 2.0 KiB of 1.0 KiB, 2.0 KiB/s, 1 values/s, 0:00:00 left");
 }
 
 // --- the command line ----------------------------------------------------------------------
@@ -801,6 +827,82 @@ TEST(CommandLine, ReadsStrict) {
   EXPECT_NE(parse({"--help"}).help.find("--strict"), std::string::npos);
 }
 
+TEST(CommandLine, ReadsTheNewStatisticsAndLayouts) {
+  const options o = *parse({"data.tsv", "-c", "price,3", "--by", "region,shop", "-t", "tab",
+                            "--quantiles", "0.9,0.99", "--median", "--sum", "--distinct",
+                            "--approx", "--window", "5m", "--time-column", "ts"})
+                         .run;
+  EXPECT_EQ(value_columns(o), (std::vector<column_spec>{spec("price"), spec("3")}));
+  EXPECT_EQ(o.by, (std::vector<column_spec>{spec("region"), spec("shop")}));
+  EXPECT_EQ(o.delimiter, '\t');
+  EXPECT_EQ(o.quantiles, (std::vector<double>{0.5, 0.9, 0.99}));
+  EXPECT_TRUE(o.sum);
+  EXPECT_TRUE(o.distinct);
+  EXPECT_TRUE(o.approx);
+  EXPECT_EQ(o.window, (window_spec{0, 300}));
+  EXPECT_EQ(o.time_column, spec("ts"));
+  EXPECT_EQ(parse({"-c", "1", "--median", "--quantiles", "0.5"}).run->quantiles,
+            std::vector<double>{0.5});
+}
+
+TEST(CommandLine, NamesTheOptionOfABadValue) {
+  EXPECT_EQ(usage_message({"--quantiles", "0.5,1.01"}),
+            "--quantiles: expected numbers from 0 to 1 separated by commas (0.5,0.9,0.99), got "
+            "\"1.01\"");
+  EXPECT_EQ(usage_message({"--quantiles", "-0.1"}).substr(0, 12), "--quantiles:");
+  EXPECT_EQ(usage_message({"--quantiles", ""}).substr(0, 12), "--quantiles:");
+  EXPECT_EQ(usage_message({"--window", "0"}).substr(0, 9), "--window:");
+  EXPECT_EQ(usage_message({"--window", "-5s"}).substr(0, 9), "--window:");
+  EXPECT_EQ(usage_message({"--window", "5y"}).substr(0, 9), "--window:");
+  EXPECT_EQ(usage_message({"-t", ""}).substr(0, 12), "--delimiter:");
+  EXPECT_EQ(usage_message({"-t", "\""}).substr(0, 12), "--delimiter:");
+  EXPECT_EQ(usage_message({"-c", "a,"}),
+            "--column: expected a column name or number, got an empty value");
+  EXPECT_EQ(usage_message({"-c", "a", "--by", "k,k"}), "--by: column \"k\" is named twice");
+  EXPECT_EQ(usage_message({"-c", "a", "--window", "3", "--every", "2"}),
+            "--window and --every do not go together: choose one kind of rows");
+  EXPECT_EQ(usage_message({"-c", "a", "--time-column", "t"}),
+            "--time-column is for a window of a duration: give --window 10s or so");
+}
+
+TEST(ParseOptionValues, ReadsWindowsDelimitersAndQuantileNames) {
+  EXPECT_EQ(parse_window("1000"), (window_spec{1000, 0}));
+  EXPECT_EQ(parse_window("10s"), (window_spec{0, 10}));
+  EXPECT_EQ(parse_window("1.5m"), (window_spec{0, 90}));
+  EXPECT_EQ(parse_window("2h"), (window_spec{0, 7200}));
+  EXPECT_EQ(parse_window("1d"), (window_spec{0, 86400}));
+  EXPECT_EQ(parse_window("500ms"), (window_spec{0, 0.5}));
+  EXPECT_THROW((void)parse_window("0"), usage_error);
+  EXPECT_THROW((void)parse_window("0s"), usage_error);
+  EXPECT_THROW((void)parse_window("1.5"), usage_error);
+  EXPECT_EQ(parse_delimiter(","), ',');
+  EXPECT_EQ(parse_delimiter("tab"), '\t');
+  EXPECT_EQ(parse_delimiter("\\t"), '\t');
+  EXPECT_EQ(parse_delimiter("\t"), '\t');
+  EXPECT_EQ(parse_delimiter(";"), ';');
+  EXPECT_EQ(quantile_name(0.5), "p50");
+  EXPECT_EQ(quantile_name(0.9), "p90");
+  EXPECT_EQ(quantile_name(0.99), "p99");
+  EXPECT_EQ(quantile_name(0.999), "p99.9");
+  EXPECT_EQ(quantile_name(0.25), "p25");
+  EXPECT_EQ(quantile_name(0.0), "p0");
+  EXPECT_EQ(quantile_name(1.0), "p100");
+  EXPECT_EQ(quantile_name(0.12345), "p12.345");
+}
+
+TEST(ParseCsv, SplitsOnAnotherDelimiter) {
+  std::vector<csv_field> fields;
+  split_csv("a\t\"b\tc\"\t 3", fields, '\t');
+  ASSERT_EQ(fields.size(), 3u);
+  EXPECT_EQ(fields[0].text, "a");
+  EXPECT_EQ(fields[1].text, "b\tc");
+  EXPECT_TRUE(fields[1].quoted);
+  EXPECT_EQ(unquote(fields[2]), "3");
+  split_csv("a\t\tb", fields, '\t');  // an empty field between two tabs
+  ASSERT_EQ(fields.size(), 3u);
+  EXPECT_EQ(fields[1].text, "");
+}
+
 TEST(CommandLine, RejectsUnknownOptions) {
   const std::string message = usage_message({"--bogus"});
   EXPECT_NE(message.find("--bogus"), std::string::npos) << message;
@@ -883,6 +985,15 @@ outcome run_tool(std::vector<const char*> args, const std::string& input = "") {
   std::ostringstream err;
   const int status = main_entry(args, in, out, err, false);
   return {status, out.str(), err.str()};
+}
+
+TEST(MainEntry, ShowsNoProgressWhenStderrIsNoTerminal) {
+  std::string lines;
+  for (int i = 0; i < 200'000; ++i) lines += "1\n";
+  const outcome o = run_tool({"-", "-f", "csv"}, lines);
+  EXPECT_EQ(o.status, 0);
+  EXPECT_EQ(o.err.find('\r'), std::string::npos);
+  EXPECT_EQ(o.err.find('%'), std::string::npos);
 }
 
 TEST(MainEntry, ComputesTheStatisticsOfStdin) {

@@ -475,5 +475,227 @@ expect "--every with json streams the running rows first" 0 '{
   "malformed": {"count": 0, "first": []}
 }' "" "${data}/one_to_ten.txt" -q -f json -a 0.5 --every 5
 
+# --- sum, distinct, quantiles --------------------------------------------------------------
+
+expect "--sum, --distinct and --quantiles, table" 0 "\
+count           10
+mean           5.5
+min              1
+max             10
+stddev     3.02765
+ewma(0.1)  4.48678
+sum             55
+distinct        10
+p25           3.25
+p50            5.5
+p99.9        9.991
+malformed        0" "" "${data}/one_to_ten.txt" -q --sum --distinct --quantiles 0.25,0.5,0.999
+expect "--median, csv" 0 "\
+kind,key,count,mean,min,max,stddev,ewma,p50
+total,,10,5.5,1,10,3.0276503540974917,4.4867844009999995,5.5" "" \
+  "${data}/one_to_ten.txt" -q --median -f csv
+expect "--median and --sum, json" 0 '{
+  "count": 10,
+  "mean": 5.5,
+  "min": 1,
+  "max": 10,
+  "stddev": 3.0276503540974917,
+  "ewma": 4.4867844009999995,
+  "sum": 55,
+  "p50": 5.5,
+  "alpha": 0.1,
+  "malformed": {"count": 0, "first": []}
+}' "" "${data}/one_to_ten.txt" -q --median --sum -f json
+
+# --- several value columns and key fields ----------------------------------------------------
+
+expect "two value columns and two keys, table" 0 "\
+             price      qty
+count            5        5
+mean          2.65        3
+min             -1        1
+max           7.25        5
+stddev     2.99792  1.58114
+ewma(0.1)   2.0804   2.4049
+sum          13.25       15
+malformed        0
+
+region  shop  column  count   mean  min   max   stddev  ewma(0.1)   sum
+n       a     price       2   2.25  1.5     3  1.06066       1.65   4.5
+n       a     qty         2    3.5    2     5  2.12132        2.3     7
+n       b     price       1    2.5  2.5   2.5        -        2.5   2.5
+n       b     qty         1      3    3     3        -          3     3
+s       a     price       2  3.125   -1  7.25  5.83363     -0.175  6.25
+s       a     qty         2    2.5    1     4  2.12132        3.7     5" "" \
+  "${data}/two_columns.csv" -q -c price,qty --by region,shop --sum
+expect "two value columns and two keys, csv" 0 "\
+kind,key1,key2,column,count,mean,min,max,stddev,ewma,p50
+group,n,a,price,2,2.25,1.5,3,1.0606601717798212,1.6500000000000001,2.25
+group,n,a,qty,2,3.5,2,5,2.1213203435596424,2.3,3.5
+group,n,b,price,1,2.5,2.5,2.5,,2.5,2.5
+group,n,b,qty,1,3,3,3,,3,3
+group,s,a,price,2,3.125,-1,7.25,5.833630944789017,-0.17499999999999993,3.125
+group,s,a,qty,2,2.5,1,4,2.1213203435596424,3.7,2.5
+total,,,price,5,2.65,-1,7.25,2.9979159427842537,2.0804,2.5
+total,,,qty,5,3,1,5,1.5811388300841898,2.4049,3" "" \
+  "${data}/two_columns.csv" -q -c 3,4 --by 1,2 --median -f csv
+expect "two value columns and two keys, json" 0 '{
+  "columns": {
+    "price": {"count": 5, "mean": 2.65, "min": -1, "max": 7.25, "stddev": 2.9979159427842537, "ewma": 2.0804},
+    "qty": {"count": 5, "mean": 3, "min": 1, "max": 5, "stddev": 1.5811388300841898, "ewma": 2.4049}
+  },
+  "alpha": 0.1,
+  "malformed": {"count": 0, "first": []},
+  "by": ["region", "shop"],
+  "groups": [
+    {"key": {"region": "n", "shop": "a"}, "columns": {
+      "price": {"count": 2, "mean": 2.25, "min": 1.5, "max": 3, "stddev": 1.0606601717798212, "ewma": 1.6500000000000001},
+      "qty": {"count": 2, "mean": 3.5, "min": 2, "max": 5, "stddev": 2.1213203435596424, "ewma": 2.3}
+    }},
+    {"key": {"region": "n", "shop": "b"}, "columns": {
+      "price": {"count": 1, "mean": 2.5, "min": 2.5, "max": 2.5, "stddev": null, "ewma": 2.5},
+      "qty": {"count": 1, "mean": 3, "min": 3, "max": 3, "stddev": null, "ewma": 3}
+    }},
+    {"key": {"region": "s", "shop": "a"}, "columns": {
+      "price": {"count": 2, "mean": 3.125, "min": -1, "max": 7.25, "stddev": 5.833630944789017, "ewma": -0.17499999999999993},
+      "qty": {"count": 2, "mean": 2.5, "min": 1, "max": 4, "stddev": 2.1213203435596424, "ewma": 3.7}
+    }}
+  ]
+}' "" "${data}/two_columns.csv" -q -c price,qty --by region,shop -f json
+
+# --- delimiters ---------------------------------------------------------------------------
+
+tr , '\t' <"${data}/two_columns.csv" >"${scratch}/two_columns.tsv"
+tr , ';' <"${data}/two_columns.csv" >"${scratch}/two_columns.ssv"
+tsv_by_region="\
+kind,key,count,mean,min,max,stddev,ewma
+group,n,3,2.3333333333333335,1.5,3,0.7637626158259733,1.7400000000000002
+group,s,2,3.125,-1,7.25,5.833630944789017,-0.17499999999999993
+total,,5,2.65,-1,7.25,2.9979159427842537,2.0804"
+expect "TSV with -t tab" 0 "${tsv_by_region}" "" "${scratch}/two_columns.tsv" -q -t tab -c price \
+  --by region -f csv
+expect "TSV with --delimiter '\\t'" 0 "${tsv_by_region}" "" "${scratch}/two_columns.tsv" -q \
+  --delimiter '\t' -c price --by region -f csv
+expect "semicolons with -t ';'" 0 "${tsv_by_region}" "" "${scratch}/two_columns.ssv" -q -t ';' \
+  -c price --by region -f csv
+
+# --- windows ------------------------------------------------------------------------------
+
+expect "--window of values, per key" 0 "\
+       start         end  region           count        mean         min         max      stddev   ewma(0.1)
+           1           2  n                    2           2         1.5         2.5    0.707107         1.6
+           3           4  n                    1           3           3           3           -           3
+           3           4  s                    1          -1          -1          -1           -          -1
+           5           5  s                    1        7.25        7.25        7.25           -        7.25
+
+count            5
+mean          2.65
+min             -1
+max           7.25
+stddev     2.99792
+ewma(0.1)   2.0804
+malformed        0
+
+region  count     mean  min   max    stddev  ewma(0.1)
+n           3  2.33333  1.5     3  0.763763       1.74
+s           2    3.125   -1  7.25   5.83363     -0.175" "" \
+  "${data}/two_columns.csv" -q -c 3 --by 1 --window 2
+expect "--window of time with --time-column" 0 "\
+kind,start,end,key,count,mean,min,max,stddev,ewma
+window,1700000000,1700000010,,3,4.333333333333333,1,7,3.055050463303893,4.78
+window,1700000010,1700000020,,1,4,4,4,,4
+window,1700000030,1700000040,,1,8,8,8,,8
+total,,,,5,5,1,8,2.7386127875258306,5.0318000000000005" \
+  'stream_stats: line 6: ts (the time) is not a number: "bad,3"
+stream_stats: 1 malformed line skipped' "${data}/timed.csv" -q -c ms --time-column ts --window 10s \
+  -f csv
+expect "--window of time, json" 0 '{
+  "windows": [
+    {"start": 1699999980, "end": 1700000040, "count": 5, "mean": 5, "min": 1, "max": 8, "stddev": 2.7386127875258306, "ewma": 5.0318000000000005}
+  ],
+  "count": 5,
+  "mean": 5,
+  "min": 1,
+  "max": 8,
+  "stddev": 2.7386127875258306,
+  "ewma": 5.0318000000000005,
+  "alpha": 0.1,
+  "malformed": {"count": 1, "first": [{"line": 6, "reason": "ts (the time) is not a number", "text": "bad,3"}]}
+}' "*" "${data}/timed.csv" -q -c ms --time-column ts --window 1m -f json
+
+# --- bad options name themselves ------------------------------------------------------------
+
+expect "quantile above 1" 2 "" \
+  'stream_stats: error: --quantiles: expected numbers from 0 to 1 separated by commas (0.5,0.9,0.99), got "1.5"' \
+  "${data}/one_to_ten.txt" --quantiles 0.5,1.5
+expect "quantile that is no number" 2 "" \
+  'stream_stats: error: --quantiles: expected numbers from 0 to 1 separated by commas (0.5,0.9,0.99), got "p90"' \
+  "${data}/one_to_ten.txt" --quantiles p90
+expect "window of zero" 2 "" \
+  'stream_stats: error: --window: expected a number of values (1000) or a duration (10s, 5m, 2h, 1d, 500ms) greater than zero, got "0s"' \
+  "${data}/timed.csv" -c ms --time-column ts --window 0s
+expect "window that does not parse" 2 "" \
+  'stream_stats: error: --window: expected a number of values (1000) or a duration (10s, 5m, 2h, 1d, 500ms), got "10 parsecs"' \
+  "${data}/timed.csv" -c ms --window "10 parsecs"
+expect "window of time without --time-column" 2 "" \
+  "stream_stats: error: --window: a window of a duration needs --time-column, the column of each value's time" \
+  "${data}/timed.csv" -c ms --window 5m
+expect "unknown --time-column" 1 "" \
+  'stream_stats: error: --time-column "time": unknown column; the header has "ts", "ms"' \
+  "${data}/timed.csv" -c ms --time-column time --window 5m
+expect "unknown column among several" 1 "" \
+  'stream_stats: error: --column "cost": unknown column; the header has "region", "shop", "price", "qty"' \
+  "${data}/two_columns.csv" -c price,cost
+expect "unknown key field among several" 1 "" \
+  'stream_stats: error: --by "town": unknown column; the header has "region", "shop", "price", "qty"' \
+  "${data}/two_columns.csv" -c price --by region,town
+expect "empty delimiter" 2 "" \
+  'stream_stats: error: --delimiter: expected one character (or "tab"), got an empty value' \
+  "${data}/two_columns.csv" -c price -t ""
+expect "delimiter of two characters" 2 "" \
+  'stream_stats: error: --delimiter: expected one character (or "tab" or "\t"), got "::"' \
+  "${data}/two_columns.csv" -c price -t ::
+expect "--approx without quantiles or distinct" 2 "" \
+  "stream_stats: error: --approx is for --quantiles, --median or --distinct: give one of them" \
+  "${data}/one_to_ten.txt" --approx
+
+# --- progress -----------------------------------------------------------------------------
+
+# Only on a terminal: never when stderr is a file or a pipe (every run above), never for stdin,
+# never with --quiet. `script` gives the tool a terminal where util-linux has it.
+awk 'BEGIN { for (i = 0; i < 400000; ++i) print i % 1000 }' >"${scratch}/long.txt"
+expect "no progress when stderr is no terminal" 0 "*" "*" "${scratch}/long.txt" -f csv
+check "no progress line in a file" bash -c '! grep -q "%" "$1" && ! grep -q $'"'"'\r'"'"' "$1"' _ \
+  "${scratch}/err"
+if command -v script >/dev/null && script -qec true /dev/null >/dev/null 2>&1; then
+  in_terminal() {
+    script -qec "$1" /dev/null >"${scratch}/tty" 2>&1
+  }
+  in_terminal "'${program}' '${scratch}/long.txt' -f csv >'${scratch}/tty_out'"
+  # The line is drawn at most every 0.1 s, from the 65,536th value on: an optimized build may
+  # finish before the first drawing, so its presence is required only of a run that took 0.5 s.
+  seconds=$(grep -oE 'values in [0-9.]+ s' "${scratch}/tty" | cut -d' ' -f3)
+  if awk -v s="${seconds:-0}" 'BEGIN { exit !(s >= 0.5) }'; then
+    check "progress on a terminal shows the share, the rate and the time left" \
+      grep -qE $'\r''stream_stats: +[0-9]+% [0-9.]+ [KM]iB of [0-9.]+ MiB, [0-9.]+ [KM]iB/s, .* values/s, [0-9]+:[0-9]{2}:[0-9]{2} left' \
+      "${scratch}/tty"
+  else
+    echo "skip progress line check: the run took ${seconds:-?} s, too short to draw one"
+  fi
+  erased_before_the_report() {
+    ! grep -q "%" "$1" || grep -qE $'\r\x1b''\[Kstream_stats: 400,000 values in' "$1"
+  }
+  check "progress, if drawn, is erased before the throughput line" \
+    erased_before_the_report "${scratch}/tty"
+  check "the report on stdout is untouched by progress" \
+    grep -qxE "total,,400000,499\.5[0-9]*,0,999,[0-9.]+,[0-9.]+.?" "${scratch}/tty_out"
+  in_terminal "cat '${scratch}/long.txt' | '${program}' - -f csv >/dev/null"
+  check "no progress for stdin" bash -c '! grep -q "%" "$1"' _ "${scratch}/tty"
+  in_terminal "'${program}' '${scratch}/long.txt' -q -f csv >/dev/null"
+  check "no progress with --quiet" bash -c '! grep -q "%" "$1"' _ "${scratch}/tty"
+else
+  echo "skip progress on a terminal: no util-linux script here"
+fi
+
 echo "${passed} passed, ${failed} failed"
 ((failed == 0))
