@@ -21,6 +21,11 @@ double next_mean(double mean, double x, std::uint64_t n) {
 // a plain running sum (exactly, for integers below 2^53).
 void add_compensated(double& sum, double& compensation, double x) {
   const double t = sum + x;
+  if (!std::isfinite(t)) {
+    // Beyond a double's range: the sum is that infinity from now on (inf - inf would be NaN).
+    sum = t;
+    return;
+  }
   if (std::abs(sum) >= std::abs(x)) {
     compensation += (sum - t) + x;
   } else {
@@ -39,7 +44,13 @@ double quantile_of(std::span<const double> sorted, double q) {
   const double h = static_cast<double>(sorted.size() - 1) * q;
   const auto low = static_cast<std::size_t>(std::floor(h));
   if (low + 1 >= sorted.size()) return sorted[sorted.size() - 1];
-  return sorted[low] + (h - static_cast<double>(low)) * (sorted[low + 1] - sorted[low]);
+  const double a = sorted[low];
+  const double b = sorted[low + 1];
+  const double f = h - static_cast<double>(low);
+  const double gap = b - a;
+  // b - a overflows for values near a double's limits; weigh each end instead. Rounding never
+  // takes the result outside [a, b].
+  return std::clamp(std::isfinite(gap) ? a + f * gap : (1 - f) * a + f * b, a, b);
 }
 
 void column_statistics::add(double x) {
@@ -85,7 +96,7 @@ void column_statistics::merge(const column_statistics& other) {
   ewma_ =
       other.ewma_ + std::pow(1 - alpha, static_cast<double>(other.count_)) * (ewma_ - other.first_);
   add_compensated(sum_, compensation_, other.sum_);
-  compensation_ += other.compensation_;
+  if (std::isfinite(sum_)) compensation_ += other.compensation_;
   values_.insert(values_.end(), other.values_.begin(), other.values_.end());
   sorted_ = false;
   distinct_.insert(other.distinct_.begin(), other.distinct_.end());
@@ -94,7 +105,7 @@ void column_statistics::merge(const column_statistics& other) {
 summary column_statistics::result() const {
   summary s;
   s.count = count_;
-  if (config_ && config_->sum) s.sum = sum_ + compensation_;
+  if (config_ && config_->sum) s.sum = std::isfinite(sum_) ? sum_ + compensation_ : sum_;
   if (config_ && config_->distinct) s.distinct = distinct_.size();
   if (config_) s.quantiles.resize(config_->quantiles.size());
   if (count_ == 0) return s;

@@ -19,7 +19,7 @@
 //   (R's type 7, numpy's default): with the values sorted, h = (n - 1) q and the quantile is
 //   v[floor h] + (h - floor h) (v[floor h + 1] - v[floor h]). Distinct values are distinct
 //   doubles (-0 and 0 are one), so "1" and "1.0" are one value where datamash's countunique,
-//   which compares text, sees two.
+//   which compares text, sees two. A sum beyond a double's range is infinite (null in JSON).
 // Cost: O(1) per value, plus memory for every value with exact quantiles and for every distinct
 //   value with exact distinct counts; result() sorts the values (once while no value comes).
 // Exceptions: what allocation throws.
