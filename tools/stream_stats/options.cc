@@ -54,8 +54,9 @@ constexpr const char* description =
     "and per window, computed by a coflow pipeline.";
 
 constexpr const char* footer =
-    R"(Input: one number per line; with --column, CSV (a header line is detected when the first
-line's field is not a number and the next line's is). A leading UTF-8 byte order mark is
+    R"(Input: one number per line; with --column, CSV split on --delimiter (a header line is
+detected when the first line's field is not a number and the next line's is); with several
+value columns, a line counts when every one holds a number. A leading UTF-8 byte order mark is
 skipped. Lines that do not parse (blank ones included) are counted and the first 5 shown on
 stderr with their line numbers; they never stop the run, but with --strict the exit status
 says there were some. A relative FILE under `bazel run` is read from where bazel was run.
