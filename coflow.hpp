@@ -55,3 +55,5 @@
 #include "pipeline/stage.hpp"
 #include "pipeline/status.hpp"
 #include "pipeline/version.hpp"
+#include "operators/hyperloglog.hpp"
+#include "operators/top_k.hpp"

@@ -67,7 +67,8 @@ class coroutine_driver {
   }
 
   // The resume sequence. Uses only `h`: the body may have destroyed its owner meanwhile.
-  static void resume_body(handle_type h) {
+  // Always inline: a call here would add its own frame to every value through a stage.
+  [[gnu::always_inline]] static void resume_body(handle_type h) {
     auto& p = h.promise();
     p.control.where = point::running;
     h.resume();
@@ -159,13 +160,14 @@ class coroutine_driver {
 
 /// push_into(c, value, out): the pipeline's hot path into a coroutine (coroutine_driver::push).
 template <class In, class Out, class Result, class Fn>
-bool push_into(coroutine<In, Out, Result>& c, In& value, Fn&& out) {
+[[gnu::always_inline]] inline bool push_into(coroutine<In, Out, Result>& c, In& value, Fn&& out) {
   return coroutine_driver<In, Out, Result>::push(c, value, out);
 }
 
 /// push_some_into(c, values, out): coroutine_driver::push_some.
 template <class In, class Out, class Result, class Fn>
-bool push_some_into(coroutine<In, Out, Result>& c, std::span<const In>& values, Fn&& out) {
+[[gnu::always_inline]] inline bool push_some_into(coroutine<In, Out, Result>& c,
+                                                  std::span<const In>& values, Fn&& out) {
   return coroutine_driver<In, Out, Result>::push_some(c, values, out);
 }
 
