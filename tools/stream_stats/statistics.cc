@@ -1,5 +1,7 @@
 #include "tools/stream_stats/statistics.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <utility>
@@ -38,7 +40,11 @@ void add_compensated(double& sum, double& compensation, double x) {
 
 std::string quantile_error_text() { return "exact (no sketch available yet)"; }
 
-std::string distinct_error_text() { return "exact (no sketch available yet)"; }
+std::string distinct_error_text() {
+  const coflow::hyperloglog<double> sketch(distinct_precision);
+  return fmt::format("relative standard error {:.2g}% (HyperLogLog p={})",
+                     100 * sketch.relative_standard_error(), distinct_precision);
+}
 
 double quantile_of(std::span<const double> sorted, double q) {
   const double h = static_cast<double>(sorted.size() - 1) * q;
@@ -72,7 +78,14 @@ void column_statistics::add(double x) {
     if (!values_.empty() && x < values_.back()) sorted_ = false;
     values_.push_back(x);
   }
-  if (config_->distinct) distinct_.insert(x + 0.0);  // -0 + 0 is 0: one value
+  if (config_->distinct) {
+    if (!config_->approx) {
+      distinct_.insert(x + 0.0);  // -0 + 0 is 0: one value
+    } else {
+      if (!sketch_) sketch_.emplace(distinct_precision);
+      sketch_->add(x);
+    }
+  }
 }
 
 void column_statistics::merge(const column_statistics& other) {
@@ -100,13 +113,20 @@ void column_statistics::merge(const column_statistics& other) {
   values_.insert(values_.end(), other.values_.begin(), other.values_.end());
   sorted_ = false;
   distinct_.insert(other.distinct_.begin(), other.distinct_.end());
+  if (other.sketch_) {
+    if (sketch_) {
+      sketch_->merge(*other.sketch_);
+    } else {
+      sketch_ = other.sketch_;
+    }
+  }
 }
 
 summary column_statistics::result() const {
   summary s;
   s.count = count_;
   if (config_ && config_->sum) s.sum = std::isfinite(sum_) ? sum_ + compensation_ : sum_;
-  if (config_ && config_->distinct) s.distinct = distinct_.size();
+  if (config_ && config_->distinct) s.distinct = sketch_ ? sketch_->result() : distinct_.size();
   if (config_) s.quantiles.resize(config_->quantiles.size());
   if (count_ == 0) return s;
   s.mean = mean_;

@@ -19,7 +19,9 @@
 //   (R's type 7, numpy's default): with the values sorted, h = (n - 1) q and the quantile is
 //   v[floor h] + (h - floor h) (v[floor h + 1] - v[floor h]). Distinct values are distinct
 //   doubles (-0 and 0 are one), so "1" and "1.0" are one value where datamash's countunique,
-//   which compares text, sees two. A sum beyond a double's range is infinite (null in JSON).
+//   which compares text, sees two. With `approx`, coflow::hyperloglog estimates them in 16 KiB
+//   (distinct_error_text() states its error). A sum beyond a double's range is infinite (null in
+//   JSON).
 // Cost: O(1) per value, plus memory for every value with exact quantiles and for every distinct
 //   value with exact distinct counts; result() sorts the values (once while no value comes).
 // Exceptions: what allocation throws.
@@ -33,7 +35,13 @@
 #include <unordered_set>
 #include <vector>
 
+#include "operators/hyperloglog.hpp"
+
 namespace stream_stats {
+
+/// distinct_precision is the precision of --approx's HyperLogLog: 2^14 registers (16 KiB per
+/// column and key), a relative standard error of 0.81 %.
+inline constexpr int distinct_precision = 14;
 
 /// statistics_config is what to compute beyond the six statistics always reported.
 struct statistics_config {
@@ -100,6 +108,7 @@ class column_statistics {
   mutable std::vector<double> values_;  // for exact quantiles; sorted by result()
   mutable bool sorted_ = true;
   std::unordered_set<double> distinct_;
+  std::optional<coflow::hyperloglog<double>> sketch_;  // --approx --distinct, from the first value
 };
 
 /// row_statistics is the running state of every value column's statistics: a sample's values go

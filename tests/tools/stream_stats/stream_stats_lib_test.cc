@@ -354,6 +354,21 @@ TEST(Statistics, CountsDistinctValuesWithMinusZeroAsZero) {
   EXPECT_EQ(statistics_of({}, config).distinct, 0u);
 }
 
+TEST(Statistics, EstimatesDistinctValuesWithHyperLogLogUnderApprox) {
+  auto config = config_with_alpha(0.1);
+  config->distinct = true;
+  config->approx = true;
+  column_statistics s(config);
+  for (int i = 0; i < 100'000; ++i) s.add(i % 50'000);
+  const auto distinct = s.result().distinct;
+  ASSERT_TRUE(distinct.has_value());
+  // 0.81 % standard error: 4 % is five of them.
+  EXPECT_NEAR(static_cast<double>(*distinct), 50'000, 2'000);
+  EXPECT_EQ(statistics_of({1, 2, 2, -0.0, 0.0}, config).distinct, 3u);
+  EXPECT_EQ(statistics_of({}, config).distinct, 0u);
+  EXPECT_EQ(distinct_error_text(), "relative standard error 0.81% (HyperLogLog p=14)");
+}
+
 TEST(Statistics, ComputesQuantilesAsDatamashPercDoes) {
   auto config = config_with_alpha(0.1);
   config->quantiles = {0.5, 0.25, 0.75, 0.9, 0, 1};

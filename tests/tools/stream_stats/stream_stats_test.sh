@@ -507,6 +507,23 @@ expect "--median and --sum, json" 0 '{
   "malformed": {"count": 0, "first": []}
 }' "" "${data}/one_to_ten.txt" -q --median --sum -f json
 
+expect "--distinct --approx states the HyperLogLog's error, json" 0 '{
+  "count": 10,
+  "mean": 5.5,
+  "min": 1,
+  "max": 10,
+  "stddev": 3.0276503540974917,
+  "ewma": 4.4867844009999995,
+  "distinct": 10,
+  "alpha": 0.1,
+  "distinct_error": "relative standard error 0.81% (HyperLogLog p=14)",
+  "malformed": {"count": 0, "first": []}
+}' "" "${data}/one_to_ten.txt" -q --distinct --approx -f json
+expect "--distinct --approx states the HyperLogLog's error, csv" 0 "\
+kind,key,count,mean,min,max,stddev,ewma,distinct,distinct_error
+total,,10,5.5,1,10,3.0276503540974917,4.4867844009999995,10,relative standard error 0.81% (HyperLogLog p=14)" \
+  "" "${data}/one_to_ten.txt" -q --distinct --approx -f csv
+
 # --- several value columns and key fields ----------------------------------------------------
 
 expect "two value columns and two keys, table" 0 "\
