@@ -182,6 +182,11 @@ TEST(KllSketch, TheDefaultBoundIsAboutOnePercent) {
   EXPECT_EQ(kll_sketch<double>{}.k(), 200u);
   EXPECT_NEAR(kll_sketch<double>{}.normalized_rank_error(), 0.013, 1e-12);
   EXPECT_NEAR(kll_sketch<double>(100).normalized_rank_error(), 0.026, 1e-12);
+  EXPECT_EQ(kll_sketch<double>{}.error_statement(),
+            "approximate quantiles (KLL sketch, k = 200): rank error <= 0.013 with probability "
+            ">= 99%, measured");
+  EXPECT_NE(kll_sketch<double>(64).error_statement().find("k = 64): rank error <= 0.0406 "),
+            std::string::npos);
 }
 
 TEST(KllSketch, IsExactUntilItCompacts) {
