@@ -38,25 +38,12 @@ void add_compensated(double& sum, double& compensation, double x) {
 
 }  // namespace
 
-std::string quantile_error_text() { return "exact (no sketch available yet)"; }
+std::string quantile_error_text() { return coflow::kll_sketch<double>().error_statement(); }
 
 std::string distinct_error_text() {
   const coflow::hyperloglog<double> sketch(distinct_precision);
   return fmt::format("relative standard error {:.2g}% (HyperLogLog p={})",
                      100 * sketch.relative_standard_error(), distinct_precision);
-}
-
-double quantile_of(std::span<const double> sorted, double q) {
-  const double h = static_cast<double>(sorted.size() - 1) * q;
-  const auto low = static_cast<std::size_t>(std::floor(h));
-  if (low + 1 >= sorted.size()) return sorted[sorted.size() - 1];
-  const double a = sorted[low];
-  const double b = sorted[low + 1];
-  const double f = h - static_cast<double>(low);
-  const double gap = b - a;
-  // b - a overflows for values near a double's limits; weigh each end instead. Rounding never
-  // takes the result outside [a, b].
-  return std::clamp(std::isfinite(gap) ? a + f * gap : (1 - f) * a + f * b, a, b);
 }
 
 void column_statistics::add(double x) {
@@ -75,8 +62,12 @@ void column_statistics::add(double x) {
   if (!config_) return;
   if (config_->sum) add_compensated(sum_, compensation_, x);
   if (!config_->quantiles.empty()) {
-    if (!values_.empty() && x < values_.back()) sorted_ = false;
-    values_.push_back(x);
+    if (!config_->approx) {
+      quantiles_.add(x);
+    } else {
+      if (!quantile_sketch_) quantile_sketch_.emplace();
+      quantile_sketch_->add(x);
+    }
   }
   if (config_->distinct) {
     if (!config_->approx) {
@@ -110,8 +101,14 @@ void column_statistics::merge(const column_statistics& other) {
       other.ewma_ + std::pow(1 - alpha, static_cast<double>(other.count_)) * (ewma_ - other.first_);
   add_compensated(sum_, compensation_, other.sum_);
   if (std::isfinite(sum_)) compensation_ += other.compensation_;
-  values_.insert(values_.end(), other.values_.begin(), other.values_.end());
-  sorted_ = false;
+  quantiles_.merge(other.quantiles_);
+  if (other.quantile_sketch_) {
+    if (quantile_sketch_) {
+      quantile_sketch_->merge(*other.quantile_sketch_);
+    } else {
+      quantile_sketch_ = other.quantile_sketch_;
+    }
+  }
   distinct_.insert(other.distinct_.begin(), other.distinct_.end());
   if (other.sketch_) {
     if (sketch_) {
@@ -137,13 +134,10 @@ summary column_statistics::result() const {
     const double variance = m2_ / static_cast<double>(count_ - 1);
     s.stddev = std::sqrt(variance < 0 ? 0.0 : variance);
   }
-  if (config_ && !config_->quantiles.empty()) {
-    if (!sorted_) {
-      std::sort(values_.begin(), values_.end());
-      sorted_ = true;
-    }
+  if (config_) {
     for (std::size_t i = 0; i < config_->quantiles.size(); ++i) {
-      s.quantiles[i] = quantile_of(values_, config_->quantiles[i]);
+      const double q = config_->quantiles[i];
+      s.quantiles[i] = quantile_sketch_ ? quantile_sketch_->quantile(q) : quantiles_.quantile(q);
     }
   }
   return s;

@@ -15,27 +15,30 @@
 //                           coflow::sinks::aggregate(stream_stats::row_statistics(config, 2)))
 //
 // Semantics: an empty stream gives count 0 and no other statistic (never NaN), a sum of 0 and 0
-//   distinct values; the standard deviation needs two values. Quantiles are datamash's `perc`
-//   (R's type 7, numpy's default): with the values sorted, h = (n - 1) q and the quantile is
-//   v[floor h] + (h - floor h) (v[floor h + 1] - v[floor h]). Distinct values are distinct
+//   distinct values; the standard deviation needs two values. Quantiles are coflow's
+//   exact_quantiles, datamash's `perc` (R's type 7, numpy's default): with the values sorted,
+//   h = (n - 1) q and the quantile is v[floor h] + (h - floor h) (v[floor h + 1] - v[floor h]);
+//   with `approx`, a coflow::kll_sketch (k = 200) answers a value whose rank is within the
+//   error quantile_error_text() states. Distinct values are distinct
 //   doubles (-0 and 0 are one), so "1" and "1.0" are one value where datamash's countunique,
 //   which compares text, sees two. With `approx`, coflow::hyperloglog estimates them in 16 KiB
 //   (distinct_error_text() states its error). A sum beyond a double's range is infinite (null in
 //   JSON).
 // Cost: O(1) per value, plus memory for every value with exact quantiles and for every distinct
-//   value with exact distinct counts; result() sorts the values (once while no value comes).
+//   value with exact distinct counts; result() sorts the values added since the last result().
 // Exceptions: what allocation throws.
 #pragma once
 
 #include <cstdint>
 #include <memory>
 #include <optional>
-#include <span>
 #include <string>
 #include <unordered_set>
 #include <vector>
 
+#include "operators/exact_quantiles.hpp"
 #include "operators/hyperloglog.hpp"
+#include "operators/kll_sketch.hpp"
 
 namespace stream_stats {
 
@@ -73,9 +76,6 @@ std::string quantile_error_text();
 /// distinct_error_text states the error of --approx's distinct count, as the output shows it.
 std::string distinct_error_text();
 
-/// quantile_of returns the q-quantile of sorted, non-empty values, as datamash's perc does.
-double quantile_of(std::span<const double> sorted, double q);
-
 /// column_statistics is the running state of one column's statistics.
 class column_statistics {
  public:
@@ -105,8 +105,8 @@ class column_statistics {
   double first_ = 0;  // the first value, which seeds the EWMA (for merge)
   double sum_ = 0;    // Neumaier's compensated sum: sum_ + compensation_
   double compensation_ = 0;
-  mutable std::vector<double> values_;  // for exact quantiles; sorted by result()
-  mutable bool sorted_ = true;
+  coflow::exact_quantiles<double> quantiles_;                  // --quantiles
+  std::optional<coflow::kll_sketch<double>> quantile_sketch_;  // --approx --quantiles
   std::unordered_set<double> distinct_;
   std::optional<coflow::hyperloglog<double>> sketch_;  // --approx --distinct, from the first value
 };

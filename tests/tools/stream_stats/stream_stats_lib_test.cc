@@ -369,6 +369,24 @@ TEST(Statistics, EstimatesDistinctValuesWithHyperLogLogUnderApprox) {
   EXPECT_EQ(distinct_error_text(), "relative standard error 0.81% (HyperLogLog p=14)");
 }
 
+TEST(Statistics, SketchesQuantilesWithKllUnderApprox) {
+  auto config = config_with_alpha(0.1);
+  config->quantiles = {0.01, 0.5, 0.99};
+  config->approx = true;
+  column_statistics s(config);
+  // 0, 1, ..., 99999 in a scrambled order: the q-quantile's rank is q.
+  for (std::uint64_t i = 0; i < 100'000; ++i) s.add(static_cast<double>(i * 7919 % 100'000));
+  const summary r = s.result();
+  ASSERT_EQ(r.quantiles.size(), 3u);
+  for (std::size_t i = 0; i < 3; ++i) {
+    ASSERT_TRUE(r.quantiles[i].has_value());
+    EXPECT_NEAR(*r.quantiles[i] / 100'000, config->quantiles[i], 0.013) << i;
+  }
+  EXPECT_EQ(quantile_error_text(),
+            "approximate quantiles (KLL sketch, k = 200): rank error <= 0.013 with probability "
+            ">= 99%, measured");
+}
+
 TEST(Statistics, ComputesQuantilesAsDatamashPercDoes) {
   auto config = config_with_alpha(0.1);
   config->quantiles = {0.5, 0.25, 0.75, 0.9, 0, 1};

@@ -524,6 +524,20 @@ kind,key,count,mean,min,max,stddev,ewma,distinct,distinct_error
 total,,10,5.5,1,10,3.0276503540974917,4.4867844009999995,10,relative standard error 0.81% (HyperLogLog p=14)" \
   "" "${data}/one_to_ten.txt" -q --distinct --approx -f csv
 
+expect "--median --approx states the KLL sketch's error, table" 0 "\
+count           10
+mean           5.5
+min              1
+max             10
+stddev     3.02765
+ewma(0.1)  4.48678
+distinct        10
+p50              5
+malformed        0
+quantiles  approximate quantiles (KLL sketch, k = 200): rank error <= 0.013 with probability >= 99%, measured
+distinct   relative standard error 0.81% (HyperLogLog p=14)" "" "${data}/one_to_ten.txt" -q --median \
+  --approx --distinct
+
 # --- several value columns and key fields ----------------------------------------------------
 
 expect "two value columns and two keys, table" 0 "\
