@@ -101,30 +101,6 @@ std::string format_throughput(std::string_view program, std::uint64_t values, do
                      values == 1 ? "" : "s", seconds, format_rate(values, seconds));
 }
 
-std::string format_bytes(double bytes) {
-  if (bytes < 1024) return fmt::format("{:.0f} B", bytes);
-  if (bytes < 1024.0 * 1024) return fmt::format("{:.1f} KiB", bytes / 1024);
-  if (bytes < 1024.0 * 1024 * 1024) return fmt::format("{:.1f} MiB", bytes / (1024.0 * 1024));
-  return fmt::format("{:.2f} GiB", bytes / (1024.0 * 1024 * 1024));
-}
-
-std::string format_progress(std::string_view program, std::uint64_t read, std::uint64_t total,
-                            std::uint64_t values, double seconds) {
-  const double share = total > 0 ? std::min(1.0, static_cast<double>(read) / total) : 1.0;
-  std::string line = fmt::format("{}: {:3.0f}% {} of {}", program, std::floor(share * 100),
-                                 format_bytes(static_cast<double>(read)),
-                                 format_bytes(static_cast<double>(total)));
-  if (!(seconds > 0) || read == 0) return line;
-  const double byte_rate = static_cast<double>(read) / seconds;
-  line += fmt::format(", {}/s, {}", format_bytes(byte_rate), format_rate(values, seconds));
-  const double left = static_cast<double>(total > read ? total - read : 0) / byte_rate;
-  if (std::isfinite(left) && left < 100 * 3600.0) {
-    const auto whole = static_cast<long>(std::ceil(left));
-    line += fmt::format(", {}:{:02}:{:02} left", whole / 3600, whole / 60 % 60, whole % 60);
-  }
-  return line;
-}
-
 namespace {
 
 std::vector<summary> all_totals(const report& result) {

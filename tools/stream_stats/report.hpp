@@ -1,7 +1,7 @@
 // tools/stream_stats/report.hpp
 //
 // stream_stats' output: the statistics as an aligned table, CSV or JSON, the running rows of
-// --every, the report of malformed lines, and the progress and throughput lines.
+// --every and --window, the report of malformed lines, and the throughput line.
 //
 //   stream_stats::report_writer writer(stream_stats::output_format::table, 0.1, std::cout);
 //   writer.running(now);     // with --every: one row now
@@ -121,16 +121,6 @@ std::string format_rate(std::uint64_t values, double seconds);
 
 /// format_throughput writes the closing stderr line: values, time and rate.
 std::string format_throughput(std::string_view program, std::uint64_t values, double seconds);
-
-/// format_bytes writes a size in binary units: "512 B", "12.3 KiB", "4.50 MiB", "1.20 GiB".
-std::string format_bytes(double bytes);
-
-/// format_progress writes the progress line for a file of `total` bytes of which `read` were
-/// read in `seconds`, with `values` counted: share, sizes, byte rate, value rate and the time
-/// left at the rate so far, as pv does:
-///   "stream_stats:  42% 12.3 MiB of 29.1 MiB, 45.6 MiB/s, 2.43 M values/s, 0:00:03 left"
-std::string format_progress(std::string_view program, std::uint64_t read, std::uint64_t total,
-                            std::uint64_t values, double seconds);
 
 /// report_writer writes the output of one run in one format.
 class report_writer {

@@ -174,36 +174,6 @@ constexpr auto take_out = [](record&& r) { return std::get<Alternative>(std::mov
 
 }  // namespace
 
-progress::progress(std::ostream& err, bool enabled, std::uint64_t total_bytes,
-                   const std::uint64_t* bytes_read)
-    : err_(err),
-      enabled_(enabled),
-      total_bytes_(total_bytes),
-      bytes_read_(bytes_read),
-      started_(seconds_now()),
-      last_drawn_(started_) {}
-
-void progress::update(std::uint64_t values) {
-  if (!enabled_) return;
-  const double now = seconds_now();
-  if (now - last_drawn_ < redraw_interval) return;
-  last_drawn_ = now;
-  drawn_ = true;
-  // \r returns to the start of the line, \x1b[K clears what a longer line left.
-  const std::string line =
-      bytes_read_ != nullptr && total_bytes_ > 0
-          ? format_progress(program, *bytes_read_, total_bytes_, values, now - started_)
-          : fmt::format("{}: {} values read ({})", program, group_digits(values),
-                        format_rate(values, now - started_));
-  err_ << '\r' << line << "\x1b[K" << std::flush;
-}
-
-void progress::clear() {
-  if (!drawn_) return;
-  err_ << "\r\x1b[K" << std::flush;
-  drawn_ = false;
-}
-
 namespace {
 
 // Under --profile, wraps a runnable description in coflow::instrumented and keeps its profile

@@ -30,6 +30,7 @@
 #include "pipeline/profile/instrumented.hpp"
 #include "pipeline/ranges/generator.hpp"
 #include "tools/stream_stats/options.hpp"
+#include "tools/stream_stats/progress.hpp"
 #include "tools/stream_stats/records.hpp"
 #include "tools/stream_stats/report.hpp"
 
@@ -37,36 +38,6 @@ namespace stream_stats {
 
 /// shown_malformed is how many malformed lines are shown with their line numbers.
 inline constexpr std::size_t shown_malformed = 5;
-
-/// progress writes a progress line on a terminal while a long run goes on: for a file of known
-/// size, the share of its bytes read, the rate and the time left (format_progress); else the
-/// values read and their rate.
-class progress {
- public:
-  /// redraw_interval is the least time between two drawings, in seconds.
-  static constexpr double redraw_interval = 0.1;
-
-  /// progress(err, enabled, total_bytes, bytes_read): nothing is ever written unless `enabled`
-  /// (stderr is a terminal and --quiet was not given). `*bytes_read` counts the bytes read so
-  /// far out of `total_bytes` (0: unknown); it must outlive the progress.
-  progress(std::ostream& err, bool enabled, std::uint64_t total_bytes = 0,
-           const std::uint64_t* bytes_read = nullptr);
-
-  /// update is called every few thousand values; it redraws at most every redraw_interval.
-  void update(std::uint64_t values);
-
-  /// clear removes the line, if one was drawn.
-  void clear();
-
- private:
-  std::ostream& err_;
-  bool enabled_;
-  std::uint64_t total_bytes_;
-  const std::uint64_t* bytes_read_;
-  bool drawn_ = false;
-  double started_;
-  double last_drawn_;
-};
 
 /// compute runs `lines` through the pipeline described above and returns the report; --every
 /// rows go to `writer` as they come, and `ticks` (if not null) hears about the progress. When
