@@ -55,3 +55,10 @@
 #include "pipeline/stage.hpp"
 #include "pipeline/status.hpp"
 #include "pipeline/version.hpp"
+
+// Windows.
+#include "operators/sliding_count.hpp"
+#include "operators/sliding_time.hpp"
+#include "operators/tumbling_count.hpp"
+#include "operators/tumbling_time.hpp"
+#include "operators/window.hpp"
