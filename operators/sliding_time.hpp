@@ -8,7 +8,7 @@
 //   using namespace std::chrono_literals;
 //   struct reading { std::chrono::sys_seconds time; double value; };
 //   // the mean of the last minute, every 10 seconds, values up to 5 s out of order:
-//   auto p = coflow::ops::sliding_time(60s, 10s, &reading::time, my_mean{},
+//   auto p = coflow::ops::sliding_time(60s, 10s, &reading::time, &reading::value, my_mean{},
 //                                      coflow::event_time{.out_of_orderness = 5s})
 //            | coflow::sinks::to_vector();
 //
@@ -32,21 +32,21 @@
 //   milliseconds or finer). Arithmetic saturates at the time_point's range and never
 //   overflows: a window that would end after its maximum ends at time_point::max() and is
 //   output only at end of stream (so a value stamped time_point::max() is kept, not lost); a
-//   window that would begin before its minimum begins at time_point::min() (and is then the
-//   only window of a value within one slide of the minimum).
+//   window that would begin before its minimum begins at time_point::min() and ends `size`
+//   after it (and is then the only window of a value within one slide of the minimum).
 // Values: each value v is added to its windows' states as v, or as value_fn(v) with the
 //   overload that takes a value_fn (a pointer to a data member, say): a transform in front
 //   would lose the timestamp, and a late_value carries the whole value.
 // Preconditions: 0 < slide <= size (a larger slide would skip values) and bounds that are not
-//   negative, else std::invalid_argument at the call, naming the parameter. `state` is a
-//   value of the aggregate with no values.
+//   negative, else std::invalid_argument at the call, naming the parameter. Each window starts
+//   from a copy of `state`; windows are never merged with each other.
 // Exceptions: what timestamp_fn, the aggregate's add or result() or copy throws, std::bad_alloc,
 //   and what downstream throws propagate to the caller of push/run.
 // Cost: fused, no resume. Per value: timestamp_fn, one map lookup and one add per window of
-//   the value (size/slide of them, as Flink does; for a long window with a short slide, an
-//   aggregate per pane in front, or sliding_count, is cheaper). Memory: one map node with a
-//   copy of `state` per open window (the windows between the watermark minus the allowed
-//   lateness and the newest timestamp).
+//   the value (size/slide of them, as Flink does: time windows are not cut into panes as
+//   sliding_count's are). Each watermark step visits only the windows it completes. Memory: one map
+//   node with a copy of `state` per open window (the windows between the watermark minus the
+//   allowed lateness and the newest timestamp).
 #pragma once
 
 #include "pipeline/detail/require_cpp20.hpp"

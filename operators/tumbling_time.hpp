@@ -11,7 +11,7 @@
 //
 //   using namespace std::chrono_literals;
 //   struct reading { std::chrono::sys_seconds time; double value; };
-//   auto p = coflow::ops::tumbling_time(10s, &reading::time, my_count{},
+//   auto p = coflow::ops::tumbling_time(10s, &reading::time, &reading::value, my_sum{},
 //                                       coflow::event_time{.out_of_orderness = 2s,
 //                                                          .allowed_lateness = 5s})
 //            | coflow::sinks::to_vector();

@@ -12,6 +12,12 @@
 // A window aggregates its values with a copy of a coflow::mergeable_aggregate state
 // (operators/aggregate.hpp) given to the operator; R is that aggregate's result() type.
 //
+// Per key: sinks::group_by(key_fn, window_stage | sink) runs a window stage per key, so each
+// key has its own windows and, for time windows, its own watermark: a key's windows are output
+// when that key's own values move its watermark, or at end of stream (Flink's watermark is one
+// for all keys instead). group_by is a sink, so its per-key outputs are its result at end of
+// stream.
+//
 // Why a late value is an output and not a callback: a time window stage outputs a
 // std::variant, so a late value goes wherever the windows go (a to_vector, a for_each with a
 // visitor, a group_by's sub-pipeline), in stream order with them, and a pipeline cannot be
