@@ -23,6 +23,7 @@ examples=(
   aggregates
   profile
   batches
+  windows
 )
 
 passed=0
