@@ -66,10 +66,11 @@ sorted values. They and --distinct are exact, holding the values in memory; with
 KLL sketch and a HyperLogLog take bounded memory, and the output states their error.
 
 Windows: --window N makes windows of N values; --window 10s (ms, s, m, h, d) windows of time,
-aligned to multiples of the duration, read from --time-column in seconds since the epoch (a
-value earlier than its window's start joins the open window). Each window's statistics are
-printed when it closes, with its bounds: the numbers of its first and last values, or its
-start (inclusive) and end (exclusive) time.
+aligned to multiples of the duration, of --time-column in seconds since the epoch. Each
+window's statistics are printed when it closes, with its bounds: the numbers of its first and
+last values, or its start (inclusive) and end (exclusive) time. A time window closes when a
+value at or after its end comes; a value older than the newest value's window is late: it is
+in the totals, in no window, and counted ("late").
 
 Progress: on a terminal, reading a regular file shows the share read, the rate and the time
 left on stderr, erased before the report; never on a pipe, for stdin or with --quiet.

@@ -464,6 +464,7 @@ void report_writer::write_table(const report& result) {
     for (std::size_t i = 0; i < values.size(); ++i) lines[first + i].push_back(values[i]);
   }
   lines.push_back({"malformed", group_digits(result.malformed_count)});
+  if (layout_.time_windows) lines.push_back({"late", group_digits(result.late_count)});
   append_grid(text, lines, 1);
   std::size_t label_width = 0;
   for (const auto& line : lines) label_width = std::max(label_width, line.front().size());
@@ -539,6 +540,7 @@ void report_writer::write_json(const report& result) {
   if (!layout_.distinct_error.empty()) {
     fmt::format_to(out, "  \"distinct_error\": {},\n", json_string(layout_.distinct_error));
   }
+  if (layout_.time_windows) fmt::format_to(out, "  \"late\": {},\n", result.late_count);
   fmt::format_to(out, "  \"malformed\": {{\"count\": {}, \"first\": [", result.malformed_count);
   for (std::size_t i = 0; i < result.first_malformed.size(); ++i) {
     const malformed& bad = result.first_malformed[i];

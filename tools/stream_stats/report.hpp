@@ -67,6 +67,7 @@ struct report {
   std::vector<group_row> groups;          // key order
   std::uint64_t malformed_count = 0;
   std::vector<malformed> first_malformed;  // the first few, in line order
+  std::uint64_t late_count = 0;            // --window of time: values too late for theirs
   bool has_header = false;                 // a line of the input was its CSV header
   std::string read_error;                  // why the input ended early; empty if it did not
 };
@@ -90,7 +91,8 @@ struct report_layout {
   std::vector<double> quantiles;
   std::string quantile_error;  // with --approx: the sketch's error, stated in the output
   std::string distinct_error;
-  bool windows = false;  // window rows come (CSV adds start and end columns)
+  bool windows = false;       // window rows come (CSV adds start and end columns)
+  bool time_windows = false;  // windows of time: late values are counted ("late")
 };
 
 /// check_output throws output_error when `out` has failed, naming errno's reason: call it after

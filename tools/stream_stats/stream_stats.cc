@@ -29,11 +29,15 @@
 #include "operators/tee.hpp"
 #include "operators/to_vector.hpp"
 #include "operators/transform.hpp"
+#include "operators/tumbling_count.hpp"
+#include "operators/tumbling_time.hpp"
+#include "operators/window.hpp"
 #include "pipeline/profile/instrumented.hpp"
 #include "pipeline/profile/named.hpp"
 #include "pipeline/run.hpp"
 #include "tools/stream_stats/sources.hpp"
 #include "tools/stream_stats/statistics.hpp"
+#include "tools/stream_stats/windows.hpp"
 
 namespace stream_stats {
 
@@ -56,94 +60,15 @@ std::shared_ptr<const statistics_config> statistics_for(const options& o) {
   return config;
 }
 
-// Keeps the statistics of the open window, per key with --by, and writes them when the window
-// closes: after its last value for a window of values, at the first value of a later window
-// (or at the end) for a window of time.
-class window_tracker {
- public:
-  window_tracker(window_spec spec, std::shared_ptr<const statistics_config> config,
-                 std::size_t columns, bool grouped, report_writer* writer, progress* ticks)
-      : spec_(spec),
-        config_(std::move(config)),
-        columns_(columns),
-        grouped_(grouped),
-        writer_(writer),
-        ticks_(ticks),
-        totals_(config_, columns_) {}
-
-  void add(const sample& s) {
-    ++seen_;
-    if (spec_.by_time()) {
-      if (open_ && s.time >= end_) close();
-      if (!open_) {
-        start_ = std::floor(s.time / spec_.seconds) * spec_.seconds;
-        end_ = start_ + spec_.seconds;
-        open_ = true;
-      }
-    } else if (!open_) {
-      start_ = static_cast<double>(seen_);
-      open_ = true;
-    }
-    if (grouped_) {
-      groups_.try_emplace(s.key, config_, columns_).first->second.add(s.values);
-    } else {
-      totals_.add(s.values);
-    }
-    if (!spec_.by_time() && seen_ - static_cast<std::uint64_t>(start_) + 1 == spec_.values) {
-      end_ = static_cast<double>(seen_);
-      close();
-    }
-  }
-
-  // Writes the open window, if any: at the end of the stream.
-  void finish() {
-    if (!open_) return;
-    if (!spec_.by_time()) end_ = static_cast<double>(seen_);
-    close();
-  }
-
- private:
-  void close() {
-    window_rows rows{start_, end_, {}, {}};
-    if (grouped_) {
-      for (const auto& [key, state] : groups_) rows.groups.push_back({key, state.result()});
-      groups_.clear();
-    } else {
-      rows.totals = totals_.result();
-      totals_ = row_statistics(config_, columns_);
-    }
-    // The progress line and the rows may share a terminal: clear it before a row.
-    if (ticks_ != nullptr) ticks_->clear();
-    writer_->window(rows);
-    open_ = false;
-  }
-
-  window_spec spec_;
-  std::shared_ptr<const statistics_config> config_;
-  std::size_t columns_;
-  bool grouped_;
-  report_writer* writer_;
-  progress* ticks_;
-  bool open_ = false;
-  std::uint64_t seen_ = 0;
-  double start_ = 0;
-  double end_ = 0;
-  row_statistics totals_;
-  std::map<std::vector<std::string>, row_statistics> groups_;
-};
-
-// Takes each sample into the overall statistics (and the open window), writes --every rows
-// and feeds progress.
+// Takes each sample into the overall statistics, writes --every rows and feeds progress.
 struct overall_feed {
   row_statistics* overall;
-  window_tracker* windows;  // null without --window
   report_writer* writer;
   std::uint64_t every;
   progress* ticks;
 
   void operator()(const sample& s) const {
     overall->add(s.values);
-    if (windows != nullptr) windows->add(s);
     const std::uint64_t values = overall->count();
     if (every != 0 && values % every == 0) {
       // The progress line and the rows may share a terminal: clear it before a row.
@@ -221,8 +146,6 @@ report compute_with(const options& o, coflow::generator<input_line> lines, repor
   writer.use_labels(&header);
   const auto wanted = statistics_for(o);
   row_statistics overall(wanted, columns);
-  std::optional<window_tracker> windows;
-  if (o.window) windows.emplace(*o.window, wanted, columns, !o.by.empty(), &writer, ticks);
   profiler<Profiled> probe;
 
   using namespace coflow;
@@ -231,8 +154,7 @@ report compute_with(const options& o, coflow::generator<input_line> lines, repor
       "malformed", named("unwrap", ops::transform(take_out<malformed>)) |
                        named("collect", sinks::tee(ops::take(shown_malformed) | sinks::to_vector(),
                                                    sinks::count())));
-  auto feed = sinks::for_each(
-      overall_feed{&overall, windows ? &*windows : nullptr, &writer, o.every, ticks});
+  auto feed = sinks::for_each(overall_feed{&overall, &writer, o.every, ticks});
 
   report result;
   lines = until_read_error(std::move(lines), &result.read_error);
@@ -240,28 +162,63 @@ report compute_with(const options& o, coflow::generator<input_line> lines, repor
     result.first_malformed = std::move(std::get<0>(bad));
     result.malformed_count = std::get<1>(bad);
   };
-  if (!o.by.empty()) {
-    auto per_key =
-        sinks::group_by(&sample::key, ops::transform(&sample::values) | sinks::aggregate(overall));
-    auto samples = probe("samples", named("unwrap", ops::transform(take_out<sample>)) |
-                                        named("overall+by key", sinks::tee(feed, per_key)));
-    auto pipeline = probe("", named("parse", parse_records(config, &header)) |
-                                  sinks::partition(holds<sample>, samples, bad_lines));
-    auto [by_key, bad] = coflow::run(lines, std::move(pipeline));
-    take_bad_lines(bad);
-    result.grouped = true;
-    for (auto& [key, key_statistics] : std::get<1>(by_key)) {
-      result.groups.push_back({key, key_statistics.result()});
+  // `statistics` is the sink of the samples: the overall statistics, and each window's.
+  auto run_with = [&](auto statistics) {
+    if (!o.by.empty()) {
+      auto per_key = sinks::group_by(&sample::key,
+                                     ops::transform(&sample::values) | sinks::aggregate(overall));
+      auto samples = probe("samples", named("unwrap", ops::transform(take_out<sample>)) |
+                                          named("overall+by key", sinks::tee(statistics, per_key)));
+      auto pipeline = probe("", named("parse", parse_records(config, &header)) |
+                                    sinks::partition(holds<sample>, samples, bad_lines));
+      auto [by_key, bad] = coflow::run(lines, std::move(pipeline));
+      take_bad_lines(bad);
+      result.grouped = true;
+      for (auto& [key, key_statistics] : std::get<1>(by_key)) {
+        result.groups.push_back({key, key_statistics.result()});
+      }
+    } else {
+      auto samples = probe("samples", named("value", ops::transform(take_out<sample>)) |
+                                          named("statistics", statistics));
+      auto pipeline = probe("", named("parse", parse_records(config, &header)) |
+                                    sinks::partition(holds<sample>, samples, bad_lines));
+      auto outcome = coflow::run(lines, std::move(pipeline));
+      take_bad_lines(outcome.second);
     }
+  };
+  auto write_window = [&writer, ticks](window_rows& rows) {
+    // The progress line and the rows may share a terminal: clear it before a row.
+    if (ticks != nullptr) ticks->clear();
+    writer.window(rows);
+  };
+  const window_statistics window_state(wanted, columns, !o.by.empty());
+  if (!o.window) {
+    run_with(feed);
+  } else if (!o.window->by_time()) {
+    auto each_window = [&](window_result<window_rows>&& w) {
+      w.result.start = static_cast<double>(w.first + 1);  // values are numbered from 1
+      w.result.end = static_cast<double>(w.first + w.count);
+      write_window(w.result);
+    };
+    run_with(sinks::tee(feed, named("window", ops::tumbling_count(o.window->values, window_state)) |
+                                  sinks::for_each(each_window)));
   } else {
-    auto samples = probe(
-        "samples", named("value", ops::transform(take_out<sample>)) | named("statistics", feed));
-    auto pipeline = probe("", named("parse", parse_records(config, &header)) |
-                                  sinks::partition(holds<sample>, samples, bad_lines));
-    auto outcome = coflow::run(lines, std::move(pipeline));
-    take_bad_lines(outcome.second);
+    using event = time_window_event<window_rows, sample, window_time>;
+    auto each_event = [&](event&& e) {
+      if (auto* w = std::get_if<0>(&e)) {
+        w->result.start = seconds_of(w->start);
+        w->result.end = seconds_of(w->end);
+        write_window(w->result);
+      } else {
+        ++result.late_count;
+      }
+    };
+    auto time_of = [](const sample& s) { return to_window_time(s.time); };
+    run_with(
+        sinks::tee(feed, named("window", ops::tumbling_time(to_window_duration(o.window->seconds),
+                                                            time_of, window_state)) |
+                             sinks::for_each(each_event)));
   }
-  if (windows) windows->finish();
   std::vector<summary> totals = overall.result();
   result.total = totals.front();
   result.more_totals.assign(totals.begin() + 1, totals.end());
@@ -367,6 +324,7 @@ report_layout layout_for(const options& o) {
   layout.quantile_error = o.approx && !o.quantiles.empty() ? quantile_error_text() : "";
   layout.distinct_error = o.approx && o.distinct ? distinct_error_text() : "";
   layout.windows = o.window.has_value();
+  layout.time_windows = o.window && o.window->by_time();
   return layout;
 }
 
@@ -426,6 +384,12 @@ int execute(const options& given, std::istream& in, std::ostream& out, std::ostr
 
   writer.finish(result);
   err << format_malformed(result, program);
+  if (result.late_count > 0) {
+    err << fmt::format(
+        "{}: {} value{} came after {} window had been written: in the totals, in no window\n",
+        program, group_digits(result.late_count), result.late_count == 1 ? "" : "s",
+        result.late_count == 1 ? "its" : "their");
+  }
   if (!o.quiet) err << format_throughput(program, result.total.count, elapsed);
   if (o.profile) err << format_profile(program, stages, coflow::instrument_options{}.sample_every);
   // The report is out; what follows says why the run still failed.

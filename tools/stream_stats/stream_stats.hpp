@@ -9,11 +9,12 @@
 //   parse_records(...)                     a coroutine stage: line -> sample | malformed
 //   | partition(is a sample,
 //       transform(sample) | for_each(overall statistics,     every value column's statistics,
-//                                    window, --every rows,    the open --window's,
-//                                    progress)                the progress line
+//                                    --every rows, progress)  and the progress line
 //       transform(malformed) | tee(take(5) | to_vector(), sinks::count()))
 //
-// With --by, the samples go through tee(that for_each,
+// With --window, that for_each is tee(for_each, tumbling_count(n, window_statistics) or
+// tumbling_time(size, time, window_statistics) | for_each(write the window)) (windows.hpp).
+// With --by, the samples go through tee(that sink,
 // group_by(key, transform(values) | sinks::aggregate(row_statistics))) instead.
 //
 // The statistics are in statistics.hpp; the tool feeds lines in and formats what comes out. With

@@ -651,8 +651,25 @@ expect "--window of time, json" 0 '{
   "stddev": 2.7386127875258306,
   "ewma": 5.0318000000000005,
   "alpha": 0.1,
+  "late": 0,
   "malformed": {"count": 1, "first": [{"line": 6, "reason": "ts (the time) is not a number", "text": "bad,3"}]}
 }' "*" "${data}/timed.csv" -q -c ms --time-column ts --window 1m -f json
+expect "--window of time counts a value older than the newest value's window as late" 0 "\
+       start         end       count        mean         min         max      stddev   ewma(0.1)
+         100         110           2         1.5           1           2    0.707107         1.1
+         110         120           1           3           3           3           -           3
+         120         130           1           5           5           5           -           5
+
+count            5
+mean             3
+min              1
+max              5
+stddev     1.58114
+ewma(0.1)   1.9049
+malformed        0
+late             1" \
+  "stream_stats: 1 value came after its window had been written: in the totals, in no window" \
+  "${data}/late.csv" -q -c v --time-column ts --window 10s
 
 # --- bad options name themselves ------------------------------------------------------------
 
