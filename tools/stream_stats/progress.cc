@@ -12,7 +12,7 @@ namespace stream_stats {
 
 namespace {
 
-constexpr std::string_view program = "stream_stats";
+constexpr std::string_view tool_name = "stream_stats";
 
 double seconds_now() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
@@ -62,8 +62,8 @@ void progress::update(std::uint64_t values) {
   // \r returns to the start of the line, \x1b[K clears what a longer line left.
   const std::string line =
       bytes_read_ != nullptr && total_bytes_ > 0
-          ? format_progress(program, *bytes_read_, total_bytes_, values, now - started_)
-          : fmt::format("{}: {} values read ({})", program, group_digits(values),
+          ? format_progress(tool_name, *bytes_read_, total_bytes_, values, now - started_)
+          : fmt::format("{}: {} values read ({})", tool_name, group_digits(values),
                         format_rate(values, now - started_));
   err_ << '\r' << line << "\x1b[K" << std::flush;
 }
