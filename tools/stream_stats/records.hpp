@@ -25,8 +25,11 @@
 //   stops and the error reaches the caller of run().
 // Lifetime: a line's text is read before the next line is taken, never kept; records own
 //   their strings.
+// Cost: a line of up to four values and two key fields allocates nothing beyond the key
+//   strings' own (none for keys of up to 15 bytes).
 #pragma once
 
+#include <boost/container/small_vector.hpp>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -46,11 +49,18 @@ struct input_line {
   std::string_view text;
 };
 
+/// sample_values are a line's values, one per value column; the first four are held in place,
+/// so that a line allocates nothing (boost's small_vector: a vector with a small buffer).
+using sample_values = boost::container::small_vector<double, 4>;
+
+/// sample_key are the fields of a line's --by key; the first two are held in place.
+using sample_key = boost::container::small_vector<std::string, 2>;
+
 /// sample is what a line holds: a value per --column (one without --column), the fields of its
 /// --by key (none without --by), and with --time-column its time in seconds.
 struct sample {
-  std::vector<double> values;
-  std::vector<std::string> key;
+  sample_values values;
+  sample_key key;
   double time = 0;
 
   friend bool operator==(const sample&, const sample&) = default;

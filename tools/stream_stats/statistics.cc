@@ -143,7 +143,7 @@ summary column_statistics::result() const {
   return s;
 }
 
-void row_statistics::add(const std::vector<double>& values) {
+void row_statistics::add(const sample_values& values) {
   ++count_;
   const std::size_t n = std::min(values.size(), columns_.size());
   for (std::size_t i = 0; i < n; ++i) columns_[i].add(values[i]);

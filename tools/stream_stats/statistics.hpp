@@ -39,6 +39,7 @@
 #include "operators/exact_quantiles.hpp"
 #include "operators/hyperloglog.hpp"
 #include "operators/kll_sketch.hpp"
+#include "tools/stream_stats/records.hpp"
 
 namespace stream_stats {
 
@@ -115,13 +116,13 @@ class column_statistics {
 /// to their columns in order. It is a coflow::mergeable_aggregate, for sinks::aggregate.
 class row_statistics {
  public:
-  using value_type = std::vector<double>;
+  using value_type = sample_values;
 
   row_statistics() = default;
   row_statistics(const std::shared_ptr<const statistics_config>& config, std::size_t columns)
       : columns_(columns, column_statistics(config)) {}
 
-  void add(const std::vector<double>& values);
+  void add(const sample_values& values);
   void merge(const row_statistics& other);
   [[nodiscard]] std::vector<summary> result() const;
   [[nodiscard]] std::uint64_t count() const noexcept { return count_; }

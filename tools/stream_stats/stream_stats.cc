@@ -175,7 +175,7 @@ report compute_with(const options& o, coflow::generator<input_line> lines, repor
       take_bad_lines(bad);
       result.grouped = true;
       for (auto& [key, key_statistics] : std::get<1>(by_key)) {
-        result.groups.push_back({key, key_statistics.result()});
+        result.groups.push_back({{key.begin(), key.end()}, key_statistics.result()});
       }
     } else {
       auto samples = probe("samples", named("value", ops::transform(take_out<sample>)) |

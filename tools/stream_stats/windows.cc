@@ -45,7 +45,9 @@ void window_statistics::merge(const window_statistics& other) {
 window_rows window_statistics::result() const {
   window_rows rows;
   if (grouped_) {
-    for (const auto& [key, state] : groups_) rows.groups.push_back({key, state.result()});
+    for (const auto& [key, state] : groups_) {
+      rows.groups.push_back({{key.begin(), key.end()}, state.result()});
+    }
   } else {
     rows.totals = totals_.result();
   }

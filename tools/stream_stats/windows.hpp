@@ -67,7 +67,7 @@ class window_statistics {
   std::size_t columns_ = 1;
   bool grouped_ = false;
   row_statistics totals_;
-  std::map<std::vector<std::string>, row_statistics> groups_;
+  std::map<sample_key, row_statistics> groups_;
 };
 
 }  // namespace stream_stats
