@@ -20,6 +20,7 @@
 
 #include "operators/for_each.hpp"
 #include "operators/to_vector.hpp"
+#include "operators/tumbling_count.hpp"
 #include "pipeline/pipeline.hpp"
 #include "pipeline/ranges/generator.hpp"
 #include "pipeline/run.hpp"
@@ -31,6 +32,7 @@
 #include "tools/stream_stats/statistics.hpp"
 #include "tools/stream_stats/stream_stats.hpp"
 #include "tools/stream_stats/text.hpp"
+#include "tools/stream_stats/windows.hpp"
 
 namespace stream_stats {
 namespace {
@@ -433,6 +435,49 @@ TEST(Statistics, MergesAsIfOneStateHadSeenEveryValue) {
   EXPECT_EQ(merged.sum, whole.sum);
   EXPECT_EQ(merged.distinct, whole.distinct);
   EXPECT_EQ(merged.quantiles, whole.quantiles);
+}
+
+TEST(Windows, ConvertsSecondsToMicrosecondsAndSaturates) {
+  EXPECT_EQ(to_window_time(1.5).time_since_epoch().count(), 1'500'000);
+  EXPECT_EQ(to_window_time(-2).time_since_epoch().count(), -2'000'000);
+  EXPECT_EQ(to_window_time(1e300), window_time::max());
+  EXPECT_EQ(to_window_time(-1e300), window_time::min());
+  EXPECT_EQ(seconds_of(to_window_time(1700000000.25)), 1700000000.25);
+  EXPECT_EQ(to_window_duration(10).count(), 10'000'000);
+  EXPECT_EQ(to_window_duration(1e-9).count(), 1);  // never an empty window
+}
+
+TEST(Windows, KeepsEachKeysStatisticsWithinAWindow) {
+  const auto config = config_with_alpha(0.5);
+  window_statistics grouped(config, 1, true);
+  grouped.add(sample{{1}, {"b"}});
+  grouped.add(sample{{2}, {"a"}});
+  grouped.add(sample{{3}, {"b"}});
+  const window_rows rows = grouped.result();
+  EXPECT_TRUE(rows.totals.empty());
+  ASSERT_EQ(rows.groups.size(), 2u);
+  EXPECT_EQ(rows.groups[0].key, std::vector<std::string>{"a"});
+  EXPECT_EQ(rows.groups[1].key, std::vector<std::string>{"b"});
+  EXPECT_EQ(rows.groups[1].columns.at(0).mean, 2.0);
+  window_statistics plain(config, 2, false);
+  plain.add(sample{{1, 10}, {}});
+  plain.add(sample{{3, 30}, {}});
+  const window_rows totals = plain.result();
+  ASSERT_EQ(totals.totals.size(), 2u);
+  EXPECT_EQ(totals.totals[1].mean, 20.0);
+}
+
+TEST(Windows, RunsInCoflowsTumblingCountWindows) {
+  const auto config = config_with_alpha(0.5);
+  std::vector<sample> samples;
+  for (double x : {1.0, 2.0, 3.0, 4.0, 5.0}) samples.push_back(sample{{x}, {}});
+  const auto windows =
+      coflow::run(samples, coflow::ops::tumbling_count(2, window_statistics(config, 1, false)) |
+                               coflow::sinks::to_vector());
+  ASSERT_EQ(windows.size(), 3u);
+  EXPECT_EQ(windows[0].result.totals.at(0).mean, 1.5);
+  EXPECT_EQ(windows[2].count, 1u);
+  EXPECT_EQ(windows[2].result.totals.at(0).mean, 5.0);
 }
 
 TEST(RowStatistics, GivesEachColumnItsOwnStatistics) {
