@@ -33,13 +33,15 @@
 //   larger of the two scales (both exact steps up to one rounding of the shift difference,
 //   which is kept as a two-sum too).
 // Accuracy (u = 2^-53): the mean is the compensated sum of exact deviations, divided and added
-//   back in double-double: within 2 ulp of the exact mean plus 4n u^2 sum|x_i - K| (so also for
-//   1e9 + U(0, 1), and exact for the mean of {1e16, 1, -1e16}). The variance has Welford's
-//   error on the shifted values, about n u times the ratio of the spread of the deviations to
-//   the standard deviation (Chan, Golub and LeVeque 1983), and none of the cancellation of a
-//   large common offset: the tests hold it to 1e-12 relative error on streams of up to 10^5
-//   values, merged or not. stddev() is bit for bit std::sqrt(variance()) whenever variance()
-//   is a normal double. Counts above 2^53 round when converted to double.
+//   back in double-double: within 2 ulp of the exact mean plus 4n u^2 times the mean |x_i - K|
+//   (so within a few ulp for 1e9 + U(0, 1), and correctly rounded for {1e16, 1, -1e16}). The
+//   variance has Welford's error on the shifted values, about n u times the ratio of the
+//   spread of the deviations to the standard deviation (Chan, Golub and LeVeque 1983), and
+//   none of the cancellation of a large common offset: the tests hold variance and stddev to
+//   1e-12 relative error against exact references on streams of up to 10^6 values, merged or
+//   not, at offsets up to 1e300 and scales from 1e-150 to 1e190. stddev() is bit for bit
+//   std::sqrt(variance()) whenever variance() is a normal double. Counts above 2^53 round
+//   when converted to double.
 // Numbers: non-finite values are kept apart and combined by IEEE addition: a NaN makes the
 //   mean NaN; an infinity makes it that infinity, opposite infinities make it NaN. Any
 //   non-finite value makes the variance and stddev NaN (as numpy.var does). count() counts
@@ -152,10 +154,12 @@ class moments {
     const double quotient = sum_hi_ / n;
     const double quotient_lo = (std::fma(-quotient, n, sum_hi_) + sum_lo_) / n;
     if (quotient == 0 && quotient_lo == 0) return shift_;  // exact, and keeps -0.0
-    const double hi = std::ldexp(quotient, exp_);
-    if (std::isfinite(hi)) return add_exactly(shift_, hi, std::ldexp(quotient_lo, exp_));
-    // The deviation of the mean from the shift overflows (a shift near -max and values near
-    // +max): add in halves. shift_ is so large that halving it is exact.
+    const double mean =
+        add_exactly(shift_, std::ldexp(quotient, exp_), std::ldexp(quotient_lo, exp_));
+    if (std::isfinite(mean)) return mean;
+    // The deviation of the mean from the shift, or an intermediate of the sum, overflows (a
+    // shift near -max and values near +max): add in halves. shift_ is so large then that
+    // halving it is exact.
     return 2 * add_exactly(shift_ / 2, std::ldexp(quotient, exp_ - 1),
                            std::ldexp(quotient_lo, exp_ - 1));
   }
@@ -233,17 +237,23 @@ class moments {
   };
 
   static split difference(double a, double b) noexcept {
-    split s{a - b, 0, 0, 0};
-    if (!std::isfinite(s.hi)) {
-      a /= 2;  // both are large: exact
-      b /= 2;
-      s.hi = a - b;
+    split s = two_difference(a, b);
+    if (!std::isfinite(s.hi) || !std::isfinite(s.lo)) {
+      // Near the limits, a - b or an intermediate of the two-sum overflows; both are so large
+      // then that halving them is exact.
+      s = two_difference(a / 2, b / 2);
       s.halved = 1;
     }
-    const double bb = s.hi - a;  // Knuth's two-sum of a and -b
-    s.lo = (a - (s.hi - bb)) + (-b - bb);
     std::frexp(s.hi, &s.exponent);
     s.exponent += s.halved;
+    return s;
+  }
+
+  // Knuth's two-sum of a and -b: hi + lo == a - b exactly, when nothing overflows.
+  static split two_difference(double a, double b) noexcept {
+    split s{a - b, 0, 0, 0};
+    const double bb = s.hi - a;
+    s.lo = (a - (s.hi - bb)) + (-b - bb);
     return s;
   }
 
