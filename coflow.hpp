@@ -55,3 +55,7 @@
 #include "pipeline/stage.hpp"
 #include "pipeline/status.hpp"
 #include "pipeline/version.hpp"
+#include "operators/counter.hpp"
+#include "operators/extrema.hpp"
+#include "operators/moments.hpp"
+#include "operators/sum_state.hpp"
