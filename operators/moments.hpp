@@ -49,8 +49,9 @@
 // Exceptions: none, except deserialize: coflow::format_error for bytes that do not hold a
 //   moments state, or hold one that breaks its invariants.
 // Serialization: tag "coflow.moments", version 1; every double bit-exact.
-// Cost: per value a two-sum, a frexp, a division and a dozen additions and multiplications;
-//   mean() a division and a few additions; no allocation.
+// Cost: per value a two-sum, a division and a dozen additions and multiplications (a frexp and
+//   an ldexp only when the scale grows); mean() two divisions, an fma and a few additions; no
+//   allocation.
 #pragma once
 
 #include "pipeline/detail/require_cpp20.hpp"
@@ -89,9 +90,19 @@ class moments {
     }
     ++n_;
     const split d = difference(x, shift_);
-    if (d.hi != 0 && d.exponent > exp_) rescale(d.exponent);
-    const double y = std::ldexp(d.hi, d.halved - exp_);
-    const double y_lo = std::ldexp(d.lo, d.halved - exp_);
+    double y;
+    double y_lo;
+    if (d.halved == 0 && std::fabs(d.hi) < scale_ && inverse_ != 0) {
+      y = d.hi * inverse_;  // within the scale: multiplying by 2^-e is exact, as ldexp is
+      y_lo = d.lo * inverse_;
+    } else {
+      if (d.hi != 0) {
+        const int e = exponent_of(d);
+        if (e > exp_) rescale(e);
+      }
+      y = std::ldexp(d.hi, d.halved - exp_);
+      y_lo = std::ldexp(d.lo, d.halved - exp_);
+    }
     const double delta = y - mean_;
     mean_ += delta / static_cast<double>(n_);
     m2_ += delta * (y - mean_);
@@ -118,7 +129,7 @@ class moments {
     }
     const split shift = difference(b.shift_, shift_);
     int e = std::max(exp_, b.exp_);
-    if (shift.hi != 0) e = std::max(e, shift.exponent);
+    if (shift.hi != 0) e = std::max(e, exponent_of(shift));
     rescale(e);
     b.rescale(e);
     const double dy = std::ldexp(shift.hi, shift.halved - e);
@@ -155,7 +166,9 @@ class moments {
     const double quotient_lo = (std::fma(-quotient, n, sum_hi_) + sum_lo_) / n;
     if (quotient == 0 && quotient_lo == 0) return shift_;  // exact, and keeps -0.0
     const double mean =
-        add_exactly(shift_, std::ldexp(quotient, exp_), std::ldexp(quotient_lo, exp_));
+        scale_ != 0 && std::isfinite(scale_)
+            ? add_exactly(shift_, quotient * scale_, quotient_lo * scale_)
+            : add_exactly(shift_, std::ldexp(quotient, exp_), std::ldexp(quotient_lo, exp_));
     if (std::isfinite(mean)) return mean;
     // The deviation of the mean from the shift, or an intermediate of the sum, overflows (a
     // shift near -max and values near +max): add in halves. shift_ is so large then that
@@ -173,12 +186,10 @@ class moments {
 
   /// stddev is the sample standard deviation, computed as 2^e * sqrt(m2 / (n - 1)) so that it
   /// is finite whenever it is representable, even where variance() is not.
-  [[nodiscard]] double stddev() const noexcept { return std::ldexp(std::sqrt(reduced(1)), exp_); }
+  [[nodiscard]] double stddev() const noexcept { return scaled_root(1); }
 
   /// population_stddev is the square root of population_variance, computed as stddev is.
-  [[nodiscard]] double population_stddev() const noexcept {
-    return std::ldexp(std::sqrt(reduced(0)), exp_);
-  }
+  [[nodiscard]] double population_stddev() const noexcept { return scaled_root(0); }
 
   /// serialize appends the state's bytes to `out`.
   void serialize(std::vector<std::byte>& out) const {
@@ -218,7 +229,7 @@ class moments {
         (m.n_ == 0 && m.shift_ != 0) || (m.count_ == m.n_) != (m.special_ == 0) ||
         (m.count_ > m.n_ && std::isfinite(m.special_)))
       throw format_error("coflow: the bytes hold a 'coflow.moments' state that is not valid");
-    m.exp_ = static_cast<int>(e);
+    m.set_exponent(static_cast<int>(e));
     return m;
   }
 
@@ -227,14 +238,19 @@ class moments {
   // rescaling its zeros from here is harmless.
   static constexpr int unset_exponent = -1100;
 
-  // a - b as hi + lo exactly (halved: the true difference is twice that), and the exponent of
-  // the smallest power of two above |a - b|.
+  // a - b as hi + lo exactly (halved: the true difference is twice that).
   struct split {
     double hi;
     double lo;
     int halved;
-    int exponent;
   };
+
+  // The exponent of the smallest power of two above |a - b|.
+  static int exponent_of(const split& s) noexcept {
+    int e;
+    std::frexp(s.hi, &e);
+    return e + s.halved;
+  }
 
   static split difference(double a, double b) noexcept {
     split s = two_difference(a, b);
@@ -244,14 +260,12 @@ class moments {
       s = two_difference(a / 2, b / 2);
       s.halved = 1;
     }
-    std::frexp(s.hi, &s.exponent);
-    s.exponent += s.halved;
     return s;
   }
 
   // Knuth's two-sum of a and -b: hi + lo == a - b exactly, when nothing overflows.
   static split two_difference(double a, double b) noexcept {
-    split s{a - b, 0, 0, 0};
+    split s{a - b, 0, 0};
     const double bb = s.hi - a;
     s.lo = (a - (s.hi - bb)) + (-b - bb);
     return s;
@@ -271,7 +285,22 @@ class moments {
     m2_ = std::ldexp(m2_, 2 * by);
     sum_hi_ = std::ldexp(sum_hi_, by);
     sum_lo_ = std::ldexp(sum_lo_, by);
+    set_exponent(e);
+  }
+
+  // Sets the scale 2^e, and caches it and its inverse as doubles where they are exact (0
+  // where not), for the multiplications of the common path.
+  void set_exponent(int e) noexcept {
     exp_ = e;
+    scale_ = e >= -1074 ? std::ldexp(1.0, e) : 0.0;  // +inf above 2^1023: every |d| is below
+    inverse_ = e >= -1023 && e <= 1074 ? std::ldexp(1.0, -e) : 0.0;
+  }
+
+  // 2^e * sqrt(m2 / (n - ddof)).
+  [[nodiscard]] double scaled_root(std::uint64_t ddof) const noexcept {
+    const double root = std::sqrt(reduced(ddof));
+    if (scale_ != 0 && std::isfinite(scale_)) return root * scale_;
+    return std::ldexp(root, exp_);
   }
 
   void add_to_sum(double y) noexcept {
@@ -292,13 +321,20 @@ class moments {
   }
 
   [[nodiscard]] double scaled_variance(std::uint64_t ddof, int e2) const noexcept {
-    return std::ldexp(reduced(ddof), e2);
+    const double v = reduced(ddof);
+    if (scale_ != 0 && std::isfinite(scale_)) {
+      const double once = v * scale_;  // exact unless it leaves the normal range
+      if (std::isnormal(once) || once == 0 || !std::isfinite(once)) return once * scale_;
+    }
+    return std::ldexp(v, e2);
   }
 
   std::uint64_t count_ = 0;  // every value
   std::uint64_t n_ = 0;      // the finite ones
   double shift_ = 0;         // K, the first finite value
   int exp_ = unset_exponent;
+  double scale_ = 0;    // 2^exp_ where it is a double (+inf above), else 0
+  double inverse_ = 0;  // 2^-exp_ where it is a double, else 0
   double mean_ = 0;     // Welford's mean of the y = (x - K) / 2^exp_
   double m2_ = 0;       // Welford's sum of squared deviations of the y
   double sum_hi_ = 0;   // Neumaier's sum of the y ...
