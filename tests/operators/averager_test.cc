@@ -44,7 +44,7 @@ constexpr double inf = std::numeric_limits<double>::infinity();
 constexpr double nan = std::numeric_limits<double>::quiet_NaN();
 
 // The Python averager, written with a receive point: answers nothing to the priming call,
-// then the mean after each term. Uses the same incremental update as the operator.
+// then the mean after each term. The plain incremental update, mean += (x - mean) / n.
 coflow::coroutine<double, double> averager_coroutine() {
   double mean = 0;
   std::uint64_t count = 0;
