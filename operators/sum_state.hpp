@@ -23,7 +23,10 @@
 //   compensation with the same error-free step, so the bound holds for any split of the
 //   values. Non-finite values follow IEEE addition: a NaN makes the sum NaN, an infinity makes
 //   it that infinity, opposite infinities make it NaN; a running sum whose magnitude passes
-//   the largest finite value becomes that infinity and stays so (as a plain sum would).
+//   the largest finite value becomes that infinity and stays so (as a plain sum would, and as
+//   math.fsum raises OverflowError). So within a few ulp of that limit whether a sum
+//   overflows depends on the order of the values and on how a stream was split for merging:
+//   parts whose own sums overflow in opposite directions merge to NaN.
 // Exceptions: add and merge throw std::overflow_error when an integer sum would leave the
 //   accumulator's range; the state keeps the last good sum. deserialize throws
 //   coflow::format_error for bytes that do not hold a sum_state of the same accumulator.

@@ -159,6 +159,16 @@ TEST(SumState, FollowsIEEERulesForNonFiniteValues) {
   EXPECT_TRUE(std::isnan(b.result()));
 }
 
+TEST(SumState, OverflowsWhereAPartOverflowsEvenIfTheWholeWouldNot) {
+  // Documented: near the limit, grouping decides. The whole stream's sum is 0.
+  sum_state<double> up = state_of({big, big});
+  sum_state<double> down = state_of({-big, -big});
+  EXPECT_EQ(up.result(), inf);
+  up.merge(down);
+  EXPECT_TRUE(std::isnan(up.result()));
+  EXPECT_EQ(state_of({big, -big, big, -big}).result(), 0.0);
+}
+
 TEST(SumState, IsExactAtTheExtremesOfDouble) {
   EXPECT_EQ(state_of({big, -big, sub}).result(), sub);
   EXPECT_EQ(state_of({sub, sub, sub}).result(), 3 * sub);
