@@ -15,6 +15,15 @@
 //   later average +inf (-inf) while alpha < 1, until the opposite infinity arrives, which makes
 //   it NaN (inf - inf). With alpha = 1 the old average has weight zero and is dropped, so no
 //   earlier value, finite or not, shows in the output.
+// Merge: the EWMA has no mergeable state (no coflow::mergeable_aggregate), because it depends
+//   on the order of the values: merge must not care about order beyond what it documents, and
+//   ewma(a ++ b) != ewma(b ++ a). Only the concatenation of adjacent parts, in order, is
+//   defined: ewma(a ++ b) = (1 - alpha)^|b| * ewma(a) + e_b, where e_b is b's average started
+//   from 0 (sum of alpha * (1 - alpha)^(|b| - j) * b_j), so a part's state would need its count
+//   and its first value besides its average. That merge is not exact: (1 - alpha)^|b| rounds
+//   differently from |b| sequential multiplications, so a merged result would differ from the
+//   stream's in the last bits, and a merge that silently depends on which side is "later"
+//   would be easy to misuse. Keep one ewma per ordered stream instead.
 // Exceptions: ewma(alpha) throws std::invalid_argument when alpha is not in (0, 1] (NaN
 //   included), at the call, before any pipeline is built. None while running.
 // Lifetime: the description holds alpha; the average lives in the bound node, so every run

@@ -6,24 +6,26 @@
 //                                          coflow::ops::stddev() | coflow::sinks::last());
 //   // sqrt(32 / 7)
 //
-// Semantics: the square root of ops::variance() (see variance.hpp), with the same rule: after
-//   each value from the second on, outputs sqrt(sum((x - mean)^2) / (n - 1)) over all values so
-//   far, a double; the first value outputs nothing. Welford's algorithm, shared with variance.
-//   The result is never negative. End of stream passes straight through.
-// Numbers: IEEE arithmetic. A NaN makes every later deviation NaN; so does an infinity (inf -
-//   inf is NaN, as for numpy.std). Finite values whose spread overflows a double give +inf.
+// Semantics: the square root of the sample variance (see variance.hpp), with the same rule:
+//   after each value from the second on, outputs sqrt(sum((x - mean)^2) / (n - 1)) over all
+//   values so far, a double; the first value outputs nothing. coflow::moments' stddev, which
+//   takes the square root before scaling back: it is bit for bit std::sqrt of ops::variance's
+//   output whenever that is a normal double, and finite and accurate where the variance is
+//   not representable (the stddev of {1e200, -1e200} is 1.414e200, of {1e-170, -1e-170}
+//   1.414e-170). The result is never negative. End of stream passes straight through.
+// Numbers: a NaN makes every later deviation NaN; so does an infinity (as for numpy.std).
+//   Finite values give +inf only when the deviation itself exceeds the largest double.
 // Exceptions: none of its own.
-// Lifetime: the Welford state (count, mean, m2) lives in the bound node; every run of the
-//   description starts afresh.
-// Cost: fused: variance's few operations and one std::sqrt per value, no resume, no allocation.
+// Lifetime: the moments state lives in the bound node; every run of the description starts
+//   afresh.
+// Cost: fused: variance's operations and one std::sqrt per value, no resume, no allocation.
 #pragma once
 
 #include "pipeline/detail/require_cpp20.hpp"
 
-#include <cmath>
 #include <type_traits>
 
-#include "operators/detail/welford.hpp"
+#include "operators/moments.hpp"
 #include "pipeline/stage.hpp"
 
 namespace coflow {
@@ -34,13 +36,13 @@ template <class In, class Down>
 struct stddev_node {
   bool push(In&& value) {
     state.add(static_cast<double>(value));
-    if (state.count < 2) return true;
-    return down.push(std::sqrt(state.sample_variance()));
+    if (state.count() < 2) return true;
+    return down.push(state.stddev());
   }
   [[nodiscard]] bool done() const { return down.done(); }
   decltype(auto) finish() { return down.finish(); }
 
-  welford state;
+  moments state;
   Down down;
 };
 

@@ -15,43 +15,28 @@
 //   nothing); sinks::sum() is never done and returns the total at end of stream, 0 for an
 //   empty stream.
 // Numbers: an integer sum that leaves the accumulator's range is an error, not a wrap: see
-//   Exceptions. Floating-point sums are plain IEEE additions in stream order: a NaN makes every
-//   later sum NaN, an infinity makes it that infinity, and opposite infinities make it NaN.
+//   Exceptions. Floating-point sums are compensated (coflow::sum_state, operators/
+//   sum_state.hpp): within 2 ulp of the exact sum unless the values cancel by a factor of
+//   about 1/(n u), so {1e16, 1, -1e16} sums to 1 where plain additions give 0. A NaN makes
+//   every later sum NaN, an infinity makes it that infinity, and opposite infinities make it
+//   NaN; a running sum that passes the largest double becomes that infinity and stays so.
 // Exceptions: std::overflow_error, naming the operator, from the push whose value would
 //   overflow an integer accumulator; the accumulator keeps the last good sum. It propagates to
 //   the caller of send/run, as every stage exception does.
-// Lifetime: the total lives in the bound node; every run of the description starts from 0.
-// Cost: fused: one checked addition per value, no resume, no allocation.
+// Lifetime: the total (a sum_state) lives in the bound node; every run of the description
+//   starts from 0.
+// Cost: fused: integers one checked addition per value, floating point a compare and four
+//   additions; no resume, no allocation.
 #pragma once
 
 #include "pipeline/detail/require_cpp20.hpp"
 
-#include <concepts>
-#include <cstdint>
-#include <stdexcept>
-#include <string>
 #include <type_traits>
 
+#include "operators/sum_state.hpp"
 #include "pipeline/stage.hpp"
 
 namespace coflow {
-
-namespace detail {
-
-template <class In>
-struct sum_accumulator {
-  using type = std::common_type_t<In, double>;  // floating point: the wider of In and double
-};
-template <std::signed_integral In>
-struct sum_accumulator<In> {
-  using type = std::int64_t;
-};
-template <std::unsigned_integral In>
-struct sum_accumulator<In> {
-  using type = std::uint64_t;
-};
-
-}  // namespace detail
 
 namespace ops {
 
@@ -64,37 +49,16 @@ using sum_accumulator_t = typename detail::sum_accumulator<In>::type;
 
 namespace detail {
 
-// Adds `value` to `total`, or throws naming `who` if an integer total would overflow; `total`
-// is unchanged then.
-// Out of line and cold, so that the check itself stays two instructions and always inlines.
-[[noreturn, gnu::noinline, gnu::cold]] inline void throw_sum_overflow(const char* who) {
-  throw std::overflow_error(std::string(who) +
-                            ": integer overflow: the running sum does not fit in its "
-                            "64-bit accumulator");
-}
-
-template <class Acc, class In>
-void add_checked(Acc& total, const In& value, const char* who) {
-  if constexpr (std::integral<Acc>) {
-    Acc next;
-    if (__builtin_add_overflow(total, static_cast<Acc>(value), &next)) [[unlikely]]
-      throw_sum_overflow(who);
-    total = next;
-  } else {
-    total += static_cast<Acc>(value);
-  }
-}
-
 template <class In, class Down>
 struct sum_node {
   bool push(In&& value) {
-    add_checked(total, value, "coflow::ops::sum()");
-    return down.push(ops::sum_accumulator_t<In>{total});
+    state.add(value, "coflow::ops::sum()");
+    return down.push(ops::sum_accumulator_t<In>{state.result()});
   }
   [[nodiscard]] bool done() const { return down.done(); }
   decltype(auto) finish() { return down.finish(); }
 
-  ops::sum_accumulator_t<In> total;
+  sum_state<In> state;
   Down down;
 };
 
@@ -115,7 +79,7 @@ struct sum_stage : stage_interface {
                   "floating-point type); transform them to a number first");
     using acc = sum_accumulator_t<In>;
     using down_type = decltype(make_down(std::type_identity<acc>{}));
-    return detail::sum_node<In, down_type>{acc{0}, make_down(std::type_identity<acc>{})};
+    return detail::sum_node<In, down_type>{{}, make_down(std::type_identity<acc>{})};
   }
 };
 
@@ -129,13 +93,13 @@ namespace detail {
 template <class In>
 struct sum_sink_node {
   bool push(In&& value) {
-    detail::add_checked(total, value, "coflow::sinks::sum()");
+    state.add(value, "coflow::sinks::sum()");
     return true;
   }
   [[nodiscard]] bool done() const { return false; }
-  ops::sum_accumulator_t<In> finish() { return total; }
+  ops::sum_accumulator_t<In> finish() { return state.result(); }
 
-  ops::sum_accumulator_t<In> total;
+  sum_state<In> state;
 };
 
 }  // namespace detail
@@ -149,7 +113,7 @@ struct sum_sink : sink_interface {
     static_assert(std::is_arithmetic_v<In>,
                   "coflow::sinks::sum(): the values must be arithmetic (an integer or "
                   "floating-point type); transform them to a number first");
-    return detail::sum_sink_node<In>{ops::sum_accumulator_t<In>{0}};
+    return detail::sum_sink_node<In>{};
   }
 };
 

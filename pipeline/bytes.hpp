@@ -113,10 +113,11 @@ class byte_reader {
 
   /// count reads a number of elements that each take at least `min_bytes` bytes, rejecting
   /// a count the remaining bytes cannot hold (so a corrupt count cannot make a reader allocate
-  /// without bound).
+  /// without bound). Every element takes at least one byte: a `min_bytes` of 0 counts as 1.
   std::size_t count(std::size_t min_bytes) {
     const std::uint64_t n = u64();
-    if (min_bytes > 0 && n > in_.size() / min_bytes)
+    const std::size_t per = min_bytes > 0 ? min_bytes : 1;
+    if (n > in_.size() / per)
       throw format_error("coflow: a count of " + std::to_string(n) + " elements with only " +
                          std::to_string(in_.size()) + " bytes left");
     return static_cast<std::size_t>(n);

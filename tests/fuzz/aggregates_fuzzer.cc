@@ -7,14 +7,20 @@
 // - count: 1, 2, 3, ...
 // - minimize / maximize: the exact extreme (the earliest of equals, bit for bit); NaN from the
 //   first NaN on.
-// - sum: within the recursive-summation bound k * eps * sum|x| of the exact sum; NaN / inf by
-//   IEEE rules; integer sums exact, and std::overflow_error exactly at the first prefix whose
-//   exact sum leaves the accumulator's range.
-// - averager: within k * eps * max|x| of the exact mean; finite whenever the values are.
-// - variance / stddev: within a Welford error bound of the two-pass variance; never negative;
+// - sum: within the compensated bound 2 eps |S| + 4 k eps^2 sum|x| of the exact sum S; NaN /
+//   inf by IEEE rules (a running sum that overflows stays infinite); integer sums exact, and
+//   std::overflow_error exactly at the first prefix whose exact sum leaves the accumulator's range.
+// - averager: within 2 ulp plus 4 k eps^2 mean|x - x0| of the exact mean; finite whenever the
+//   values are.
+// - variance / stddev: within a Welford error bound, on the distances from the first value, of
+//   the two-pass variance (stddev also where the variance overflows or underflows); never negative;
 //   NaN once a NaN or an infinity was seen; +inf only when the spread really overflows.
 // - ewma: within k * eps * max|x| of the recursion done in long double; alpha = 1 outputs the
 //   input itself.
+// - merged states (counter, extrema, sum_state, moments): the values split into 1 to 8 parts
+//   (the ewma byte picks how many), merged left to right and right to left, give the state of
+//   the whole stream (counter and extrema exactly, the others within their error bounds);
+//   every state round-trips through bytes bit for bit.
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -27,11 +33,15 @@
 
 #include "operators/averager.hpp"
 #include "operators/count.hpp"
+#include "operators/counter.hpp"
 #include "operators/ewma.hpp"
+#include "operators/extrema.hpp"
 #include "operators/maximize.hpp"
 #include "operators/minimize.hpp"
+#include "operators/moments.hpp"
 #include "operators/stddev.hpp"
 #include "operators/sum.hpp"
+#include "operators/sum_state.hpp"
 #include "operators/to_vector.hpp"
 #include "operators/variance.hpp"
 #include "pipeline/compose.hpp"
@@ -49,6 +59,7 @@ using ld = long double;
 __extension__ typedef __int128 wide_int;
 
 constexpr ld eps = std::numeric_limits<double>::epsilon();
+constexpr ld ld_eps = std::numeric_limits<ld>::epsilon();  // the reference's rounding
 constexpr ld dbl_max = std::numeric_limits<double>::max();
 constexpr ld tiny = std::numeric_limits<double>::denorm_min();
 
@@ -163,7 +174,11 @@ void check_sum(const std::vector<double>& xs) {
     if (all.any()) {
       fuzz_check(matches_special(out[i], all.ieee()), at("sum", k, out[i], all.ieee()));
     } else {
-      fuzz_check(std::isfinite(out[i]) && std::fabs(out[i] - exact) <= bound,
+      // Compensated: 2 ulp of the sum plus 4 k eps^2 sum|x|, and the reference's own error.
+      const ld kk = static_cast<ld>(k);
+      const ld compensated =
+          2 * eps * std::fabs(exact) + (4 * kk * eps * eps + 2 * kk * ld_eps) * magnitude + tiny;
+      fuzz_check(std::isfinite(out[i]) && std::fabs(out[i] - exact) <= compensated,
                  at("sum", k, out[i], exact));
     }
   }
@@ -175,6 +190,8 @@ void check_averager(const std::vector<double>& xs) {
   specials s;
   ld exact = 0;
   ld largest = 0;
+  ld magnitude = 0;
+  ld distance = 0;
   for (std::size_t i = 0; i < xs.size(); ++i) {
     const double x = xs[i];
     const std::size_t k = i + 1;
@@ -182,13 +199,19 @@ void check_averager(const std::vector<double>& xs) {
     if (std::isfinite(x)) {
       exact += x;
       largest = std::max(largest, std::fabs(static_cast<ld>(x)));
+      magnitude += std::fabs(static_cast<ld>(x));
+      distance += std::fabs(static_cast<ld>(x) - xs[0]);
     }
     if (s.any()) {
       fuzz_check(matches_special(out[i], s.ieee()), at("averager", k, out[i], s.ieee()));
       continue;
     }
     const ld mean = exact / static_cast<ld>(k);
-    const ld bound = 4 * static_cast<ld>(k) * eps * largest + 4 * static_cast<ld>(k) * tiny;
+    // 2 ulp of the mean plus 4 k eps^2 of the mean distance from the first value, the
+    // reference's own error, and the deviations' bits lost to underflow when they are scaled.
+    const ld kk = static_cast<ld>(k);
+    const ld bound = 4 * eps * std::fabs(mean) + 8 * kk * eps * eps * distance / kk +
+                     2 * kk * ld_eps * magnitude / kk + 4 * kk * tiny + 0x1p-1000L * largest;
     fuzz_check(std::isfinite(out[i]), at("averager", k, out[i], mean) + " (finite values)");
     if (!precise) continue;
     fuzz_check(std::fabs(out[i] - mean) <= bound, at("averager", k, out[i], mean));
@@ -207,9 +230,11 @@ void check_variance(const std::vector<double>& xs) {
     const std::size_t k = i + 1;
     s.see(xs[i]);
     const double v = var[i - 1];
-    fuzz_check(
-        same_bits(sd[i - 1], std::sqrt(v)) || (std::isnan(v) && std::isnan(sd[i - 1])),
-        at("stddev", k, sd[i - 1], std::sqrt(static_cast<ld>(v))) + " is not sqrt(variance)");
+    if (std::isnormal(v) || std::isnan(v)) {
+      fuzz_check(
+          same_bits(sd[i - 1], std::sqrt(v)) || (std::isnan(v) && std::isnan(sd[i - 1])),
+          at("stddev", k, sd[i - 1], std::sqrt(static_cast<ld>(v))) + " is not sqrt(variance)");
+    }
     if (s.any()) {
       fuzz_check(std::isnan(v), at("variance", k, v, NAN) + " (a NaN or infinity was seen)");
       continue;
@@ -217,31 +242,46 @@ void check_variance(const std::vector<double>& xs) {
     fuzz_check(!std::isnan(v) && v >= 0 && !std::signbit(v),
                at("variance", k, v, 0) + ": must be a non-negative number");
     if (!precise) continue;
-    // Two-pass reference, and the scale of Welford's rounding: the mean's error (k eps
-    // max|x|) times the largest deviation, summed over k steps, plus k eps of the result.
+    // Two-pass reference on the distances from the first value (exact in long double for
+    // values of one magnitude), and the scale of Welford's rounding on those distances, as
+    // the library computes it: the mean's error (k eps spread) times the largest deviation,
+    // summed over k steps, plus k eps of the result. A large common offset costs nothing.
     ld mean = 0;
-    ld largest = 0;
+    ld spread = 0;
     for (std::size_t j = 0; j < k; ++j) {
-      mean += xs[j];
-      largest = std::max(largest, std::fabs(static_cast<ld>(xs[j])));
+      const ld d = static_cast<ld>(xs[j]) - xs[0];
+      mean += d;
+      spread = std::max(spread, std::fabs(d));
     }
     mean /= static_cast<ld>(k);
     ld m2 = 0;
     ld deviation = 0;
     for (std::size_t j = 0; j < k; ++j) {
-      const ld d = xs[j] - mean;
+      const ld d = (static_cast<ld>(xs[j]) - xs[0]) - mean;
       m2 += d * d;
       deviation = std::max(deviation, std::fabs(d));
     }
     const ld reference = m2 / static_cast<ld>(k - 1);
     const ld kk = static_cast<ld>(k);
     const ld bound =
-        (16 * kk * kk * eps * largest * deviation + 8 * kk * eps * m2) / static_cast<ld>(k - 1) +
+        (16 * kk * kk * eps * spread * deviation + 8 * kk * eps * m2) / static_cast<ld>(k - 1) +
         16 * kk * tiny;
+    // The deviation is computed apart from the variance, so it is finite and accurate where
+    // the variance overflows or underflows: (sd / reference sd)^2 - 1 within the variance's
+    // relative bound.
+    const double s_dev = sd[i - 1];
+    if (reference > 0) {
+      const ld ratio = static_cast<ld>(s_dev) / std::sqrt(reference);
+      fuzz_check(std::fabs(ratio * ratio - 1) <= bound / reference + 8 * eps ||
+                     (std::isinf(s_dev) && std::sqrt(reference) > dbl_max * (1 - 8 * eps)),
+                 at("stddev", k, s_dev, std::sqrt(reference)));
+    } else {
+      fuzz_check(s_dev == 0, at("stddev", k, s_dev, 0) + " of equal values");
+    }
     if (std::isinf(v)) {
-      // Allowed only where the sum of squared deviations really leaves double's range.
-      fuzz_check(m2 + 8 * kk * eps * m2 > dbl_max,
-                 at("variance", k, v, reference) + " is infinite but the spread fits");
+      // Allowed only where the variance really leaves double's range.
+      fuzz_check(reference + bound > dbl_max,
+                 at("variance", k, v, reference) + " is infinite but the variance fits");
       continue;
     }
     fuzz_check(std::fabs(v - reference) <= bound, at("variance", k, v, reference));
@@ -286,6 +326,105 @@ void check_ewma(const std::vector<double>& xs, double alpha) {
     }
     fuzz_check(std::isfinite(out[i]) && std::fabs(out[i] - exact) <= bound,
                at("ewma", k, out[i], exact));
+  }
+}
+
+// --- Merged states
+// --------------------------------------------------------------------------------
+
+// Splits xs into `parts` consecutive pieces (some possibly empty), folds each into a state,
+// merges them in order (left to right, or as (p0 + (p1 + ...)) when `right` is set) and checks
+// that the result matches the state of the whole stream, and that every state round-trips
+// through bytes bit for bit.
+template <class State, class T, class Same>
+void check_merge(const std::vector<T>& xs, std::size_t parts, bool right, const char* what,
+                 Same same) {
+  State whole;
+  for (const T& x : xs) whole.add(x);
+  std::vector<State> pieces(parts);
+  for (std::size_t i = 0; i < xs.size(); ++i) pieces[i * parts / (xs.size() + 1)].add(xs[i]);
+  State merged;
+  if (right) {
+    for (std::size_t p = parts; p-- > 0;) {
+      pieces[p].merge(merged);
+      merged = pieces[p];
+    }
+  } else {
+    for (const State& piece : pieces) merged.merge(piece);
+  }
+  fuzz_check(same(merged, whole), std::string(what) + ": merged parts differ from the whole");
+  for (const State* st : {&whole, &merged}) {
+    std::vector<std::byte> bytes;
+    st->serialize(bytes);
+    std::vector<std::byte> again;
+    State::deserialize(bytes).serialize(again);
+    fuzz_check(bytes == again, std::string(what) + ": serialize / deserialize is not exact");
+  }
+}
+
+bool same_or_both_nan(double a, double b, ld tolerance) {
+  if (std::isnan(a) || std::isnan(b)) return std::isnan(a) && std::isnan(b);
+  if (std::isinf(a) || std::isinf(b)) return a == b;
+  return std::fabs(static_cast<ld>(a) - b) <= tolerance;
+}
+
+void check_merges(const std::vector<double>& xs, std::size_t parts) {
+  ld magnitude = 0;
+  ld distance = 0;  // sum |x - the first finite x|
+  ld largest = 0;
+  std::optional<double> first;
+  for (double x : xs) {
+    if (!std::isfinite(x)) continue;
+    if (!first) first = x;
+    magnitude += std::fabs(static_cast<ld>(x));
+    distance += std::fabs(static_cast<ld>(x) - *first);
+    largest = std::max(largest, std::fabs(static_cast<ld>(x)));
+  }
+  const ld n = static_cast<ld>(xs.size());
+  for (bool right : {false, true}) {
+    check_merge<coflow::counter>(xs, parts, right, "counter", [](const auto& a, const auto& b) {
+      return a.result() == b.result();
+    });
+    check_merge<coflow::extrema<double>>(
+        xs, parts, right, "extrema", [](const auto& a, const auto& b) {
+          const auto same = [](std::optional<double> x, std::optional<double> y) {
+            if (!x || !y) return !x && !y;
+            return same_bits(*x, *y) || (std::isnan(*x) && std::isnan(*y));
+          };
+          return same(a.min(), b.min()) && same(a.max(), b.max());
+        });
+    if (!precise) continue;
+    check_merge<coflow::sum_state<double>>(
+        xs, parts, right, "sum_state", [&](const auto& a, const auto& b) {
+          // Both within the compensated bound of the exact sum.
+          const ld bound = 4 * eps * std::fabs(static_cast<ld>(b.result())) +
+                           8 * n * eps * eps * magnitude + tiny;
+          // A part's own sum can overflow where the whole stream's does not (and the other
+          // way round): near the limit, order and grouping decide (see sum_state.hpp). No
+          // partial sum can overflow while sum|x| stays below the largest double.
+          const bool overflow = magnitude > dbl_max * (1 - 8 * eps) &&
+                                (!std::isfinite(a.result()) || !std::isfinite(b.result()));
+          return same_or_both_nan(a.result(), b.result(), bound) || overflow;
+        });
+    check_merge<coflow::moments>(xs, parts, right, "moments", [&](const auto& a, const auto& b) {
+      if (a.count() != b.count()) return false;
+      const double ma = a.mean();
+      const double mb = b.mean();
+      const bool mean_ok =
+          same_or_both_nan(ma, mb,
+                           8 * eps * std::fabs(static_cast<ld>(mb)) + 16 * eps * eps * distance +
+                               4 * n * tiny + 0x1p-1000L * largest);
+      const double va = a.variance();
+      const double vb = b.variance();
+      const bool variance_ok =
+          same_or_both_nan(va, vb, 64 * n * eps * std::fabs(static_cast<ld>(vb)) + 16 * n * tiny) ||
+          (std::isinf(va) != std::isinf(vb));  // at the limit of double's range either is right
+      const double sa = a.stddev();
+      const double sb = b.stddev();
+      const bool stddev_ok =
+          same_or_both_nan(sa, sb, 64 * n * eps * std::fabs(static_cast<ld>(sb)) + 16 * n * tiny);
+      return mean_ok && variance_ok && stddev_ok;
+    });
   }
 }
 
@@ -366,6 +505,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     check_averager(xs);
     check_variance(xs);
     check_ewma(xs, alpha);
+    check_merges(xs, static_cast<std::size_t>(alpha * 256) % 8 + 1);
   } else if (mode == 1) {
     std::vector<std::int64_t> xs(words.begin(), words.end());
     check_integer_sum(xs);

@@ -207,6 +207,12 @@ def aggregates():
     doubles("large_offset", 7, [1e9 + 0.25, 1e9 + 0.5, 1e9 + 0.75, 1e9 + 1.0])
     doubles("subnormals", 200, [5e-324, 1e-320, -5e-324, 0.0, -0.0])
     doubles("alpha_one", 255, [nan, 3, inf, 4])
+    # The accuracy cases of the mergeable aggregates; the ewma byte also picks how many parts
+    # the merge checks split the values into ((b + 1) mod 8 + 1).
+    doubles("offset_quarters", 2, [1e15 + i * 0.25 for i in range(7)])
+    doubles("spread_overflows", 3, [1e200, -1e200, 1e200])
+    doubles("spread_underflows", 4, [1e-170, -1e-170, 1e-170, -1e-170])
+    doubles("cancelling_sum", 5, [1e16, 1, -1e16, 1e100, 3, -1e100])
     ints("int64_overflow", 1, [2**63 - 6, 3, 3])
     ints("int64_extremes", 1, [2**63 - 1, -2**63, 2**63 - 1, -2**63])
     ints("uint64_overflow", 2, [2**64 - 1, 1])

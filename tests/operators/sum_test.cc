@@ -23,6 +23,7 @@
 #include "pipeline/pipeline.hpp"
 #include "pipeline/run.hpp"
 #include "pipeline/stage.hpp"
+#include "tests/support/exact.hpp"
 
 namespace {
 
@@ -176,6 +177,28 @@ TEST(Sum, OpenedPipelineIsDoneAfterAnOverflow) {
   p.send(int64_max);
   EXPECT_THROW(p.send(1), std::overflow_error);
   EXPECT_TRUE(p.done());
+}
+
+TEST(Sum, RecoversWhatPlainDoubleAdditionLoses) {
+  // Plain double additions give 0 here.
+  EXPECT_EQ(coflow::run(std::vector{1e16, 1.0, -1e16}, coflow::sinks::sum()), 1.0);
+  EXPECT_EQ(
+      coflow::run(std::vector{1e16, 1.0, -1e16}, coflow::ops::sum() | coflow::sinks::to_vector()),
+      (std::vector<double>{1e16, 1e16, 1.0}));
+}
+
+TEST(Sum, IsWithinTwoUlpOfTheExactSumOfCancellingValues) {
+  std::mt19937_64 engine(3);
+  std::uniform_real_distribution<double> unit(-1, 1);
+  std::vector<double> xs;
+  for (int i = 0; i < 10000; ++i) {
+    const double x = unit(engine);
+    xs.push_back(x);
+    xs.push_back(i % 2 == 0 ? x * 1e12 : -xs[xs.size() - 3] * 1e12);
+  }
+  EXPECT_LE(
+      coflow::testing::ulps(coflow::run(xs, coflow::sinks::sum()), coflow::testing::exact_sum(xs)),
+      2);
 }
 
 TEST(Sum, PropagatesNaN) {

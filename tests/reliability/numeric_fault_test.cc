@@ -1,8 +1,9 @@
 // Reliability: the aggregates under numeric faults. Empty streams, NaN and infinities in every
 // aggregate, 64-bit overflow in sums (std::overflow_error, never a wrap; the sanitizer builds
-// check that no signed overflow happens on the way) and in means (the incremental mean cannot
-// overflow), Welford's variance against a two-pass long double reference on random data, and a
-// variance that is never negative.
+// check that no signed overflow happens on the way) and in means (the mean of scaled deviations
+// cannot overflow), Welford's variance against a two-pass long double reference on random data,
+// a variance that is never negative, and results that are doubles though an intermediate
+// (a variance, a plain sum) is not.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -217,7 +218,7 @@ TEST(NumericFault, NarrowIntegersAccumulateInSixtyFourBits) {
 }
 
 TEST(NumericFault, TheMeanOfHugeIntegersDoesNotOverflowAndIsCorrect) {
-  // Their sum overflows std::int64_t 1,000 times over; the incremental mean never forms it.
+  // Their sum overflows std::int64_t 1,000 times over; the mean keeps scaled deviations only.
   std::vector<std::int64_t> xs;
   long double reference = 0;
   for (int i = 0; i < 2000; ++i) {
@@ -364,6 +365,29 @@ TEST(NumericFault, NearlyIdenticalValuesNeverGiveANegativeVariance) {
     }
     for (double s : outputs(xs, ops::stddev())) ASSERT_FALSE(std::isnan(s)) << base;
   }
+}
+
+// --- Results that are representable though intermediates are not -----------------------------
+
+TEST(NumericFault, TheDeviationOfAHugeOrTinySpreadIsFiniteAndNonZero) {
+  // The variances 2e400 and 2e-340 are not doubles; the deviations are.
+  const auto huge = coflow::run(std::vector{1e200, -1e200}, ops::stddev() | sinks::last());
+  EXPECT_DOUBLE_EQ(huge.value(), std::sqrt(2.0) * 1e200);
+  EXPECT_EQ(coflow::run(std::vector{1e200, -1e200}, ops::variance() | sinks::last()), inf);
+  const auto tiny = coflow::run(std::vector{1e-170, -1e-170}, ops::stddev() | sinks::last());
+  EXPECT_DOUBLE_EQ(tiny.value(), std::sqrt(2.0) * 1e-170);
+}
+
+TEST(NumericFault, CancellingValuesSumAndAverageExactly) {
+  const std::vector<double> xs = {1e16, 1, -1e16};
+  EXPECT_EQ(coflow::run(xs, sinks::sum()), 1.0);
+  EXPECT_EQ(coflow::run(xs, ops::averager() | sinks::last()), 1.0 / 3);
+}
+
+TEST(NumericFault, ExtremeDoublesInEveryPositionKeepTheMeanFinite) {
+  const std::vector<double> xs = {-big, big, big, -big, big, 5e-324, big};
+  for (double m : outputs(xs, ops::averager())) EXPECT_TRUE(std::isfinite(m)) << m;
+  EXPECT_DOUBLE_EQ(coflow::run(xs, ops::averager() | sinks::last()).value(), 2 * (big / 7));
 }
 
 }  // namespace
