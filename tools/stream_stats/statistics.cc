@@ -8,36 +8,6 @@
 
 namespace stream_stats {
 
-namespace {
-
-// The mean of n values from the mean of the first n - 1 and the n-th, without a running total
-// that could overflow (the formula of coflow's averager, so that the means agree).
-double next_mean(double mean, double x, std::uint64_t n) {
-  if (n == 1) return x;
-  const double delta = x - mean;
-  if (std::isfinite(delta)) return mean + delta / static_cast<double>(n);
-  return mean - mean / static_cast<double>(n) + x / static_cast<double>(n);
-}
-
-// Neumaier's compensated addition: sum + compensation holds the total far more accurately than
-// a plain running sum (exactly, for integers below 2^53).
-void add_compensated(double& sum, double& compensation, double x) {
-  const double t = sum + x;
-  if (!std::isfinite(t)) {
-    // Beyond a double's range: the sum is that infinity from now on (inf - inf would be NaN).
-    sum = t;
-    return;
-  }
-  if (std::abs(sum) >= std::abs(x)) {
-    compensation += (sum - t) + x;
-  } else {
-    compensation += (x - t) + sum;
-  }
-  sum = t;
-}
-
-}  // namespace
-
 std::string quantile_error_text() { return coflow::kll_sketch<double>().error_statement(); }
 
 std::string distinct_error_text() {
@@ -47,20 +17,16 @@ std::string distinct_error_text() {
 }
 
 void column_statistics::add(double x) {
-  ++count_;
-  const double old_mean = mean_;
-  mean_ = next_mean(mean_, x, count_);
-  m2_ += (x - old_mean) * (x - mean_);
-  if (count_ == 1) {
-    min_ = max_ = ewma_ = first_ = x;
+  moments_.add(x);
+  extrema_.add(x);
+  const double alpha = config_ ? config_->alpha : 0.1;
+  if (moments_.count() == 1) {
+    ewma_ = first_ = x;
   } else {
-    min_ = std::min(min_, x);
-    max_ = std::max(max_, x);
-    const double alpha = config_ ? config_->alpha : 0.1;
     ewma_ = alpha == 1 ? x : alpha * x + (1 - alpha) * ewma_;
   }
   if (!config_) return;
-  if (config_->sum) add_compensated(sum_, compensation_, x);
+  if (config_->sum) sum_.add(x);
   if (!config_->quantiles.empty()) {
     if (!config_->approx) {
       quantiles_.add(x);
@@ -80,27 +46,19 @@ void column_statistics::add(double x) {
 }
 
 void column_statistics::merge(const column_statistics& other) {
-  if (other.count_ == 0) return;
-  if (count_ == 0) {
+  if (other.moments_.count() == 0) return;
+  if (moments_.count() == 0) {
     *this = other;
     return;
   }
-  // Chan et al.'s pairwise update of the mean and the squared deviations.
-  const auto n = static_cast<double>(count_ + other.count_);
-  const double delta = other.mean_ - mean_;
-  m2_ += other.m2_ +
-         delta * delta * static_cast<double>(count_) * static_cast<double>(other.count_) / n;
-  mean_ += delta * static_cast<double>(other.count_) / n;
-  count_ += other.count_;
-  min_ = std::min(min_, other.min_);
-  max_ = std::max(max_, other.max_);
   // other's EWMA was seeded by its first value; seeded by this state's EWMA instead, it differs
-  // by (1 - alpha)^k (ewma - first) after its k values.
+  // by (1 - alpha)^k (ewma - first) after its k values (to rounding).
   const double alpha = config_ ? config_->alpha : 0.1;
-  ewma_ =
-      other.ewma_ + std::pow(1 - alpha, static_cast<double>(other.count_)) * (ewma_ - other.first_);
-  add_compensated(sum_, compensation_, other.sum_);
-  if (std::isfinite(sum_)) compensation_ += other.compensation_;
+  ewma_ = other.ewma_ +
+          std::pow(1 - alpha, static_cast<double>(other.moments_.count())) * (ewma_ - other.first_);
+  moments_.merge(other.moments_);
+  extrema_.merge(other.extrema_);
+  sum_.merge(other.sum_);
   quantiles_.merge(other.quantiles_);
   if (other.quantile_sketch_) {
     if (quantile_sketch_) {
@@ -121,19 +79,16 @@ void column_statistics::merge(const column_statistics& other) {
 
 summary column_statistics::result() const {
   summary s;
-  s.count = count_;
-  if (config_ && config_->sum) s.sum = std::isfinite(sum_) ? sum_ + compensation_ : sum_;
+  s.count = moments_.count();
+  if (config_ && config_->sum) s.sum = sum_.result();
   if (config_ && config_->distinct) s.distinct = sketch_ ? sketch_->result() : distinct_.size();
   if (config_) s.quantiles.resize(config_->quantiles.size());
-  if (count_ == 0) return s;
-  s.mean = mean_;
-  s.min = min_;
-  s.max = max_;
+  if (s.count == 0) return s;
+  s.mean = moments_.mean();
+  s.min = extrema_.min();
+  s.max = extrema_.max();
   s.ewma = ewma_;
-  if (count_ >= 2) {
-    const double variance = m2_ / static_cast<double>(count_ - 1);
-    s.stddev = std::sqrt(variance < 0 ? 0.0 : variance);
-  }
+  if (s.count >= 2) s.stddev = moments_.stddev();
   if (config_) {
     for (std::size_t i = 0; i < config_->quantiles.size(); ++i) {
       const double q = config_->quantiles[i];

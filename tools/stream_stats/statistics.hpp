@@ -14,16 +14,18 @@
 //   coflow::sinks::group_by(&stream_stats::sample::key,
 //                           coflow::sinks::aggregate(stream_stats::row_statistics(config, 2)))
 //
-// Semantics: an empty stream gives count 0 and no other statistic (never NaN), a sum of 0 and 0
-//   distinct values; the standard deviation needs two values. Quantiles are coflow's
-//   exact_quantiles, datamash's `perc` (R's type 7, numpy's default): with the values sorted,
-//   h = (n - 1) q and the quantile is v[floor h] + (h - floor h) (v[floor h + 1] - v[floor h]);
-//   with `approx`, a coflow::kll_sketch (k = 200) answers a value whose rank is within the
-//   error quantile_error_text() states. Distinct values are distinct
-//   doubles (-0 and 0 are one), so "1" and "1.0" are one value where datamash's countunique,
-//   which compares text, sees two. With `approx`, coflow::hyperloglog estimates them in 16 KiB
-//   (distinct_error_text() states its error). A sum beyond a double's range is infinite (null in
-//   JSON).
+// Semantics: count, mean and the sample standard deviation are coflow::moments' (compensated
+//   and shifted: accurate to a few ulp), min and max coflow::extrema's, the sum
+//   coflow::sum_state's (Neumaier's compensated sum); the EWMA is kept here, having no
+//   mergeable state but the one below. An empty stream gives count 0 and no other statistic
+//   (never NaN), a sum of 0 and 0 distinct values; the standard deviation needs two values.
+//   Quantiles are coflow's exact_quantiles, datamash's `perc` (R's type 7, numpy's default): with
+//   the values sorted, h = (n - 1) q and the quantile is v[floor h] + (h - floor h) (v[floor h + 1]
+//   - v[floor h]); with `approx`, a coflow::kll_sketch (k = 200) answers a value whose rank is
+//   within the error quantile_error_text() states. Distinct values are distinct doubles (-0 and 0
+//   are one), so "1" and "1.0" are one value where datamash's countunique, which compares text,
+//   sees two. With `approx`, coflow::hyperloglog estimates them in 16 KiB (distinct_error_text()
+//   states its error). A sum beyond a double's range is infinite (null in JSON).
 // Cost: O(1) per value, plus memory for every value with exact quantiles and for every distinct
 //   value with exact distinct counts; result() sorts the values added since the last result().
 // Exceptions: what allocation throws.
@@ -37,8 +39,11 @@
 #include <vector>
 
 #include "operators/exact_quantiles.hpp"
+#include "operators/extrema.hpp"
 #include "operators/hyperloglog.hpp"
 #include "operators/kll_sketch.hpp"
+#include "operators/moments.hpp"
+#include "operators/sum_state.hpp"
 #include "tools/stream_stats/records.hpp"
 
 namespace stream_stats {
@@ -97,16 +102,12 @@ class column_statistics {
 
  private:
   std::shared_ptr<const statistics_config> config_;
-  std::uint64_t count_ = 0;
-  double mean_ = 0;
-  double m2_ = 0;  // Welford: the sum of squared deviations from the mean
-  double min_ = 0;
-  double max_ = 0;
+  coflow::moments moments_;  // count, mean, standard deviation
+  coflow::extrema<double> extrema_;
+  coflow::sum_state<double> sum_;  // --sum: compensated
   double ewma_ = 0;
-  double first_ = 0;  // the first value, which seeds the EWMA (for merge)
-  double sum_ = 0;    // Neumaier's compensated sum: sum_ + compensation_
-  double compensation_ = 0;
-  coflow::exact_quantiles<double> quantiles_;                  // --quantiles
+  double first_ = 0;                           // the first value, which seeds the EWMA (for merge)
+  coflow::exact_quantiles<double> quantiles_;  // --quantiles
   std::optional<coflow::kll_sketch<double>> quantile_sketch_;  // --approx --quantiles
   std::unordered_set<double> distinct_;
   std::optional<coflow::hyperloglog<double>> sketch_;  // --approx --distinct, from the first value

@@ -600,7 +600,7 @@ tr , '\t' <"${data}/two_columns.csv" >"${scratch}/two_columns.tsv"
 tr , ';' <"${data}/two_columns.csv" >"${scratch}/two_columns.ssv"
 tsv_by_region="\
 kind,key,count,mean,min,max,stddev,ewma
-group,n,3,2.3333333333333335,1.5,3,0.7637626158259733,1.7400000000000002
+group,n,3,2.3333333333333335,1.5,3,0.7637626158259734,1.7400000000000002
 group,s,2,3.125,-1,7.25,5.833630944789017,-0.17499999999999993
 total,,5,2.65,-1,7.25,2.9979159427842537,2.0804"
 expect "TSV with -t tab" 0 "${tsv_by_region}" "" "${scratch}/two_columns.tsv" -q -t tab -c price \
