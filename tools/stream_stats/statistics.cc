@@ -19,13 +19,12 @@ std::string distinct_error_text() {
 void column_statistics::add(double x) {
   moments_.add(x);
   extrema_.add(x);
-  const double alpha = config_ ? config_->alpha : 0.1;
   if (moments_.count() == 1) {
     ewma_ = first_ = x;
   } else {
-    ewma_ = alpha == 1 ? x : alpha * x + (1 - alpha) * ewma_;
+    ewma_ = alpha_ == 1 ? x : alpha_ * x + (1 - alpha_) * ewma_;
   }
-  if (!config_) return;
+  if (!extras_) return;
   if (config_->sum) sum_.add(x);
   if (!config_->quantiles.empty()) {
     if (!config_->approx) {
@@ -53,9 +52,8 @@ void column_statistics::merge(const column_statistics& other) {
   }
   // other's EWMA was seeded by its first value; seeded by this state's EWMA instead, it differs
   // by (1 - alpha)^k (ewma - first) after its k values (to rounding).
-  const double alpha = config_ ? config_->alpha : 0.1;
-  ewma_ = other.ewma_ +
-          std::pow(1 - alpha, static_cast<double>(other.moments_.count())) * (ewma_ - other.first_);
+  ewma_ = other.ewma_ + std::pow(1 - alpha_, static_cast<double>(other.moments_.count())) *
+                            (ewma_ - other.first_);
   moments_.merge(other.moments_);
   extrema_.merge(other.extrema_);
   sum_.merge(other.sum_);

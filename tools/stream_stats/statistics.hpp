@@ -89,7 +89,9 @@ class column_statistics {
 
   column_statistics() = default;
   explicit column_statistics(std::shared_ptr<const statistics_config> config)
-      : config_(std::move(config)) {}
+      : config_(std::move(config)),
+        alpha_(config_ ? config_->alpha : alpha_),
+        extras_(config_ && (config_->sum || config_->distinct || !config_->quantiles.empty())) {}
 
   /// add takes the next value.
   void add(double x);
@@ -102,6 +104,8 @@ class column_statistics {
 
  private:
   std::shared_ptr<const statistics_config> config_;
+  double alpha_ = 0.1;       // config_->alpha, at hand for every value
+  bool extras_ = false;      // a sum, distinct values or quantiles to keep
   coflow::moments moments_;  // count, mean, standard deviation
   coflow::extrema<double> extrema_;
   coflow::sum_state<double> sum_;  // --sum: compensated
