@@ -21,8 +21,8 @@ int main() {
   coflow::scheduler s;
   coflow::channel<int> readings(2);
   s.spawn(produce(readings));
-  const long total = s.run(coflow::feed(readings, coflow::open<int>(coflow::ops::take(3) |
-                                                                     coflow::sinks::sum())));
+  const long total =
+      s.run(coflow::feed(readings, coflow::open<int>(coflow::ops::take(3) | coflow::sinks::sum())));
 
   const bool ok = means == std::vector<double>{1, 1.5, 2, 2.5, 3} && total == 6;
   std::printf("%s\n", ok ? "ok" : "wrong");
