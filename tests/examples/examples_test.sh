@@ -24,6 +24,7 @@ examples=(
   profile
   batches
   windows
+  merge
 )
 
 passed=0
