@@ -54,9 +54,9 @@ int main() {
               static_cast<unsigned long long>(m.count()), m.mean(), m.stddev(), one_pass.mean(),
               one_pass.stddev());
 
-  const auto q = reduce<coflow::exact_quantiles<double>>(
-      {worker(first, coflow::exact_quantiles<double>{}),
-       worker(second, coflow::exact_quantiles<double>{})});
+  const auto q =
+      reduce<coflow::exact_quantiles<double>>({worker(first, coflow::exact_quantiles<double>{}),
+                                               worker(second, coflow::exact_quantiles<double>{})});
   std::printf("exact median %.10g, p90 %.10g\n", *q.median(), *q.quantile(0.9));
 
   const auto kll = reduce<coflow::kll_sketch<double>>(
@@ -68,8 +68,9 @@ int main() {
                   ? "yes"
                   : "no");
 
-  const auto hll = reduce<coflow::hyperloglog<double>>(
-      {worker(first, coflow::hyperloglog<double>{}), worker(second, coflow::hyperloglog<double>{})});
+  const auto hll =
+      reduce<coflow::hyperloglog<double>>({worker(first, coflow::hyperloglog<double>{}),
+                                           worker(second, coflow::hyperloglog<double>{})});
   const auto hll_one_pass =
       coflow::run(all, coflow::sinks::aggregate(coflow::hyperloglog<double>{}));
   std::printf("distinct about %llu (merged sketch equals the one-pass sketch: %s)\n",
