@@ -12,8 +12,9 @@
 // "coflow" is the tool itself: stream_stats::compute with the options the tool uses for its
 // built-in stream (the "reading" column, alpha 0.1, no --by, no --every), fed by a generator
 // over the prepared lines as the tool is fed by its own line generators. Inside, that is
-// parse_records (a coroutine stage: line -> record) | partition(samples -> the six statistics
-// and a running count, malformed lines -> the first five and their count).
+// parse_records (a coroutine stage: line -> record) | partition(samples -> one statistics
+// aggregate (coflow::moments, extrema and the EWMA) through sinks::aggregate, malformed lines ->
+// the first five and their count).
 //
 // "hand" parses each line with the same calls as the tool's CSV reader (trim, split_csv into a
 // reused field vector, check_number) and computes every aggregate the tool reports, with the
