@@ -1,0 +1,224 @@
+#include "connectors/redis/connection.hpp"
+
+#include <hiredis/hiredis.h>
+
+#include <algorithm>
+#include <charconv>
+#include <fstream>
+#include <stdexcept>
+#include <thread>
+#include <utility>
+
+namespace coflow::redis {
+
+namespace {
+
+timeval to_timeval(std::chrono::milliseconds ms) {
+  timeval tv{};
+  tv.tv_sec = static_cast<time_t>(ms.count() / 1000);
+  tv.tv_usec = static_cast<suseconds_t>((ms.count() % 1000) * 1000);
+  return tv;
+}
+
+reply copy_reply(const redisReply* r) {
+  reply out;
+  switch (r->type) {
+    case REDIS_REPLY_STRING:
+      out.type = reply::kind::string;
+      out.text.assign(r->str, r->len);
+      break;
+    case REDIS_REPLY_STATUS:
+      out.type = reply::kind::status;
+      out.text.assign(r->str, r->len);
+      break;
+    case REDIS_REPLY_ERROR:
+      out.type = reply::kind::error;
+      out.text.assign(r->str, r->len);
+      break;
+    case REDIS_REPLY_INTEGER:
+      out.type = reply::kind::integer;
+      out.integer = r->integer;
+      break;
+    case REDIS_REPLY_ARRAY:
+      out.type = reply::kind::array;
+      out.elements.reserve(r->elements);
+      for (std::size_t i = 0; i < r->elements; ++i)
+        out.elements.push_back(copy_reply(r->element[i]));
+      break;
+    default:
+      out.type = reply::kind::nil;
+  }
+  return out;
+}
+
+struct reply_deleter {
+  void operator()(void* r) const { freeReplyObject(r); }
+};
+
+std::string endpoint_of(const connection_options& o) {
+  return o.host + ":" + std::to_string(o.port);
+}
+
+// The first word of an error reply ("WRONGPASS", "NOAUTH", "ERR"): enough to say what failed
+// without echoing anything the server may have quoted.
+std::string error_code(const std::string& text) { return text.substr(0, text.find(' ')); }
+
+}  // namespace
+
+const std::string& reply::as_string() const {
+  if (type != kind::string && type != kind::status)
+    throw error("redis: expected a string reply, got another kind");
+  return text;
+}
+
+long long reply::as_integer() const {
+  if (type != kind::integer) throw error("redis: expected an integer reply, got another kind");
+  return integer;
+}
+
+const std::vector<reply>& reply::as_array() const {
+  if (type != kind::array) throw error("redis: expected an array reply, got another kind");
+  return elements;
+}
+
+const reply& reply::at(std::size_t i) const {
+  const auto& a = as_array();
+  if (i >= a.size()) throw error("redis: reply array too short");
+  return a[i];
+}
+
+credentials credentials::from_environment(const std::string& name, std::string user) {
+  const char* value = std::getenv(name.c_str());
+  if (value == nullptr || *value == '\0')
+    throw error("redis: the password variable " + name + " is unset or empty");
+  return credentials(std::move(user), value);
+}
+
+credentials credentials::from_file(const std::string& path, std::string user) {
+  std::ifstream in(path);
+  std::string line;
+  if (!in || !std::getline(in, line)) throw error("redis: cannot read the password file " + path);
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  if (line.empty()) throw error("redis: the password file " + path + " is empty");
+  return credentials(std::move(user), std::move(line));
+}
+
+void parse_endpoint(std::string_view endpoint, connection_options& options) {
+  const auto colon = endpoint.rfind(':');
+  int port = 0;
+  if (colon == std::string_view::npos || colon == 0) {
+    throw error("redis: expected HOST:PORT, got '" + std::string(endpoint) + "'");
+  }
+  const auto digits = endpoint.substr(colon + 1);
+  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
+  if (ec != std::errc{} || end != digits.data() + digits.size() || port <= 0 || port > 65535)
+    throw error("redis: bad port in '" + std::string(endpoint) + "'");
+  options.host = std::string(endpoint.substr(0, colon));
+  options.port = port;
+}
+
+void connection::context_deleter::operator()(redisContext* c) const { redisFree(c); }
+
+connection::connection(connection&&) noexcept = default;
+connection& connection::operator=(connection&&) noexcept = default;
+connection::~connection() = default;
+
+connection connection::open(const connection_options& options) {
+  connection c(options);
+  auto delay = options.retry.first_delay;
+  std::string last_failure;
+  const int attempts = std::max(1, options.retry.attempts);
+  for (int attempt = 1; attempt <= attempts; ++attempt) {
+    if (attempt > 1) {
+      std::this_thread::sleep_for(delay);
+      delay = std::min(delay * 2, options.retry.max_delay);
+    }
+    redisContext* raw = redisConnectWithTimeout(options.host.c_str(), options.port,
+                                                to_timeval(options.connect_timeout));
+    if (raw == nullptr) throw error("redis: out of memory allocating a connection");
+    c.context_.reset(raw);
+    if (raw->err != 0) {
+      last_failure = raw->errstr;
+      c.context_.reset();
+      continue;
+    }
+    redisSetTimeout(raw, to_timeval(options.command_timeout));
+    if (options.auth) {
+      std::vector<std::string> auth_args{"AUTH"};
+      if (!options.auth->user().empty()) auth_args.push_back(options.auth->user());
+      auth_args.push_back(options.auth->password());
+      c.append(auth_args);
+      const reply r = c.read_reply();
+      if (r.is_error()) {
+        throw auth_error(
+            "redis: authentication to " + endpoint_of(options) + " failed" +
+            (options.auth->user().empty() ? "" : " for user '" + options.auth->user() + "'") +
+            " (" + error_code(r.text) + ")");
+      }
+    }
+    const reply pong = c.command({"PING"});
+    (void)pong;
+    return c;
+  }
+  throw connection_error("redis: cannot reach " + endpoint_of(options) + " after " +
+                         std::to_string(attempts) + " attempts: " + last_failure);
+}
+
+void connection::check_io(const char* what) {
+  if (!context_) throw connection_error(std::string("redis: ") + what + " on a closed connection");
+  if (context_->err != 0) {
+    std::string message = std::string("redis: connection to ") + endpoint_of(options_) +
+                          " broke during " + what + ": " + context_->errstr;
+    context_.reset();
+    throw connection_error(message);
+  }
+}
+
+void connection::append(const std::vector<std::string>& args) {
+  check_io("append");
+  std::vector<const char*> argv;
+  std::vector<std::size_t> lengths;
+  argv.reserve(args.size());
+  lengths.reserve(args.size());
+  for (const auto& a : args) {
+    argv.push_back(a.data());
+    lengths.push_back(a.size());
+  }
+  if (redisAppendCommandArgv(context_.get(), static_cast<int>(argv.size()), argv.data(),
+                             lengths.data()) != REDIS_OK)
+    check_io("append");
+}
+
+reply connection::read_reply() {
+  check_io("read");
+  void* raw = nullptr;
+  if (redisGetReply(context_.get(), &raw) != REDIS_OK || raw == nullptr) {
+    check_io("read");
+    throw connection_error("redis: no reply from " + endpoint_of(options_));
+  }
+  std::unique_ptr<void, reply_deleter> owned(raw);
+  return copy_reply(static_cast<const redisReply*>(raw));
+}
+
+reply connection::command(const std::vector<std::string>& args) {
+  append(args);
+  reply r = read_reply();
+  if (r.is_error()) {
+    // The command's name only: its arguments may be a user's data.
+    const std::string name = args.empty() ? std::string() : args.front();
+    if (error_code(r.text) == "NOAUTH")
+      throw auth_error("redis: " + endpoint_of(options_) + " requires authentication (" + name +
+                       ")");
+    throw server_error("redis: " + name + " failed: " + r.text);
+  }
+  return r;
+}
+
+reply connection::command(std::initializer_list<std::string_view> args) {
+  std::vector<std::string> v;
+  v.reserve(args.size());
+  for (auto a : args) v.emplace_back(a);
+  return command(v);
+}
+
+}  // namespace coflow::redis

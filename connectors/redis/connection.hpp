@@ -1,0 +1,137 @@
+// coflow/connectors/redis/connection.hpp
+//
+// redis::connection: one connection to a Redis server (hiredis underneath), with a connect
+// timeout, a command timeout, authentication and a bounded retry policy for a server that is
+// not reachable yet.
+//
+//   coflow::redis::connection_options options;
+//   options.host = "127.0.0.1";
+//   options.port = 6379;
+//   options.auth = coflow::redis::credentials::from_environment("COFLOW_REDIS_PASSWORD");
+//   coflow::redis::connection c = coflow::redis::connection::open(options);
+//   coflow::redis::reply r = c.command({"XADD", "readings", "*", "v", "1.5"});
+//
+// Semantics: open() connects, authenticates (AUTH [user] password) and answers PING; when the
+//   server cannot be reached it tries again after a delay that doubles up to retry.max_delay,
+//   retry.attempts times in all, then throws. Authentication failures are not retried (a wrong
+//   password does not become right). command() sends one command and waits for its reply;
+//   append() and read_reply() pipeline several commands in one round trip.
+// Secrets: the password comes from an environment variable or a file, never from a command
+//   line (where `ps` shows it). It is kept only in the credentials object and sent only in
+//   AUTH; no error message or log line contains it, nor the arguments of any command.
+// Exceptions: redis::connection_error when the server cannot be reached or the connection
+//   breaks (a timeout included; the connection is then unusable, open a new one);
+//   redis::auth_error for a rejected password; redis::server_error for an error reply of a
+//   command. All derive from redis::error (a std::runtime_error).
+// Cost: one TCP round trip per command(); append() + read_reply() one per batch.
+#pragma once
+
+#include "pipeline/detail/require_cpp20.hpp"
+
+#include <chrono>
+#include <cstddef>
+#include <initializer_list>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "connectors/redis/reply.hpp"
+
+struct redisContext;
+
+namespace coflow::redis {
+
+/// error is what the Redis connector throws; its message never holds a secret.
+struct error : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+/// connection_error: the server is unreachable, or the connection broke or timed out.
+struct connection_error : error {
+  using error::error;
+};
+/// auth_error: the server rejected the credentials (or asked for some and got none).
+struct auth_error : error {
+  using error::error;
+};
+/// server_error: a command got an error reply.
+struct server_error : error {
+  using error::error;
+};
+
+/// credentials: an optional ACL user and a password, read from the environment or a file.
+class credentials {
+ public:
+  /// from_environment reads the password from variable `name`; throws redis::error when it is
+  /// unset or empty. The user, if any, is given separately (it is not a secret).
+  static credentials from_environment(const std::string& name, std::string user = {});
+  /// from_file reads the password from the first line of `path`; throws redis::error when the
+  /// file cannot be read or is empty.
+  static credentials from_file(const std::string& path, std::string user = {});
+
+  [[nodiscard]] const std::string& user() const { return user_; }
+  [[nodiscard]] const std::string& password() const { return password_; }
+
+ private:
+  credentials(std::string user, std::string password)
+      : user_(std::move(user)), password_(std::move(password)) {}
+  std::string user_;
+  std::string password_;
+};
+
+/// retry_policy bounds the attempts to reach a server: `attempts` tries in all, waiting
+/// `first_delay`, then twice as long each time, at most `max_delay`.
+struct retry_policy {
+  int attempts = 5;
+  std::chrono::milliseconds first_delay{100};
+  std::chrono::milliseconds max_delay{2000};
+};
+
+/// connection_options: where the server is and how patient to be with it.
+struct connection_options {
+  std::string host = "127.0.0.1";
+  int port = 6379;
+  std::chrono::milliseconds connect_timeout{2000};
+  std::chrono::milliseconds command_timeout{5000};  // must exceed any BLOCK time used
+  std::optional<credentials> auth;
+  retry_policy retry;
+};
+
+/// parse_endpoint("HOST:PORT") fills host and port; throws redis::error on a malformed string.
+void parse_endpoint(std::string_view endpoint, connection_options& options);
+
+/// connection: one hiredis context, owned.
+class connection {
+ public:
+  /// open connects (with retries, see above), authenticates and checks the server with PING.
+  static connection open(const connection_options& options);
+
+  connection(connection&&) noexcept;
+  connection& operator=(connection&&) noexcept;
+  ~connection();
+
+  /// command sends `args` and returns the reply; an error reply throws server_error.
+  reply command(const std::vector<std::string>& args);
+  reply command(std::initializer_list<std::string_view> args);
+
+  /// append queues a command without waiting; read_reply returns the queued replies in order
+  /// (error replies are returned, not thrown, so that a batch can be inspected whole).
+  void append(const std::vector<std::string>& args);
+  reply read_reply();
+
+  [[nodiscard]] const connection_options& options() const { return options_; }
+
+ private:
+  struct context_deleter {
+    void operator()(redisContext* c) const;
+  };
+  explicit connection(connection_options options) : options_(std::move(options)) {}
+  void check_io(const char* what);
+
+  connection_options options_;
+  std::unique_ptr<redisContext, context_deleter> context_;
+};
+
+}  // namespace coflow::redis

@@ -1,0 +1,133 @@
+// coflow/connectors/redis/stream_source.hpp
+//
+// redis::stream_source: one consumer of a Redis Streams consumer group, read in batches;
+// redis::pump(source, pipeline) drives an opened coflow pipeline with it.
+//
+//   coflow::redis::connection c = coflow::redis::connection::open(options);
+//   coflow::redis::stream_source source(c, {.stream = "readings", .group = "stats",
+//                                           .consumer = "worker-1"});
+//   auto p = coflow::open<coflow::redis::stream_entry>(
+//       coflow::ops::transform(value_of) | coflow::sinks::aggregate(coflow::moments{}));
+//   coflow::moments m = coflow::redis::pump(source, p);
+//
+// Semantics: next_batch() returns, in this order of preference, (1) the consumer's own pending
+//   entries (delivered before but never acknowledged: a restarted consumer finishes them
+//   first), (2) entries of any consumer idle longer than `claim_idle`, claimed with XAUTOCLAIM,
+//   (3) new entries (XREADGROUP ... >), waiting up to `block` for them. An empty batch means
+//   nothing came within `block`. Nothing is acknowledged by reading: ack() does it, and pump()
+//   acks an entry only after the pipeline's send() of it returned (at-least-once: a consumer
+//   that dies before the ack has its entries delivered again, to itself or to a claimer).
+//   The source stops (stopped() is true, next_batch() returns nothing) after `max_entries`
+//   entries, at an entry that has the field `stop_field` (that entry is acknowledged and not
+//   returned), or when `*stop_requested` becomes true (set it from a signal handler).
+//   restart_pending() reads the consumer's pending entries again from the start (after a
+//   checkpoint found that some of them were claimed away, see checkpoint.hpp).
+//   The group is created at the stream's start (and the stream with it) if it does not exist.
+//   An entry deleted while pending comes back with no fields (`deleted` is true).
+// Exceptions: redis::error from the connection (connection.hpp); pump() rethrows what a
+//   stage throws, after acknowledging the entries the pipeline had taken before.
+// Cost: one round trip per batch of up to `batch` entries, one per ack() call.
+#pragma once
+
+#include "pipeline/detail/require_cpp20.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "connectors/redis/connection.hpp"
+
+namespace coflow::redis {
+
+/// stream_entry: one entry of a stream, its id and its field/value pairs.
+struct stream_entry {
+  std::string id;
+  std::vector<std::pair<std::string, std::string>> fields;
+  bool deleted = false;
+
+  /// field(name) is the value of the first field called `name`, or nullptr.
+  [[nodiscard]] const std::string* field(std::string_view name) const {
+    for (const auto& [k, v] : fields)
+      if (k == name) return &v;
+    return nullptr;
+  }
+};
+
+struct source_options {
+  std::string stream;
+  std::string group;
+  std::string consumer;
+  std::size_t batch = 256;
+  std::chrono::milliseconds block{1000};
+  std::chrono::milliseconds claim_idle{30000};  // 0: never claim others' entries
+  std::optional<std::size_t> max_entries;
+  std::string stop_field;  // empty: no stop entry
+  const std::atomic<bool>* stop_requested = nullptr;
+};
+
+class stream_source {
+ public:
+  /// Creates the group (and the stream) if needed. `c` must outlive the source.
+  stream_source(connection& c, source_options options);
+
+  std::vector<stream_entry> next_batch();
+  void ack(std::span<const std::string> ids);
+  void restart_pending();
+
+  [[nodiscard]] bool stopped() const;
+  [[nodiscard]] const source_options& options() const { return options_; }
+  /// claimed() is how many entries this source took over from other consumers so far.
+  [[nodiscard]] std::size_t claimed() const { return claimed_; }
+
+ private:
+  std::vector<stream_entry> read(const std::string& from, bool block);
+  std::vector<stream_entry> claim();
+  std::vector<stream_entry> deliver(std::vector<stream_entry> entries);
+
+  connection* connection_;
+  source_options options_;
+  bool reading_pending_ = true;
+  std::string pending_cursor_ = "0";
+  std::string claim_cursor_ = "0-0";
+  std::chrono::steady_clock::time_point last_claim_{};
+  std::size_t delivered_ = 0;
+  std::size_t claimed_ = 0;
+  bool stop_seen_ = false;
+};
+
+/// pump(source, p) sends each entry of `source` into the opened pipeline `p` and acknowledges
+/// it once send() returned, until the source stops or `p` is done; then closes `p` and returns
+/// its result. When `stop_when_idle` is true it also stops at the first empty batch.
+template <class Pipeline>
+decltype(auto) pump(stream_source& source, Pipeline& p, bool stop_when_idle = false) {
+  std::vector<std::string> taken;
+  while (!source.stopped() && !p.done()) {
+    std::vector<stream_entry> batch = source.next_batch();
+    if (batch.empty()) {
+      if (stop_when_idle) break;
+      continue;
+    }
+    taken.clear();
+    try {
+      for (auto& entry : batch) {
+        if (p.done()) break;
+        std::string id = entry.id;
+        p.send(std::move(entry));
+        taken.push_back(std::move(id));
+      }
+    } catch (...) {
+      source.ack(taken);
+      throw;
+    }
+    source.ack(taken);
+  }
+  return p.close();
+}
+
+}  // namespace coflow::redis
