@@ -95,8 +95,8 @@ struct connection_options {
   int port = 6379;
   std::chrono::milliseconds connect_timeout{2000};
   std::chrono::milliseconds command_timeout{5000};  // must exceed any BLOCK time used
-  std::optional<credentials> auth;
-  retry_policy retry;
+  std::optional<credentials> auth{};
+  retry_policy retry{};
 };
 
 /// parse_endpoint("HOST:PORT") fills host and port; throws redis::error on a malformed string.

@@ -52,8 +52,8 @@ namespace coflow::redis {
 }
 
 struct sink_options {
-  std::string stream;
-  std::optional<std::size_t> max_length;
+  std::string stream{};
+  std::optional<std::size_t> max_length{};
   std::size_t pipeline_depth = 256;
   std::size_t partitions = 1;
 };

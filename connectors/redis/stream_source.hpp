@@ -60,14 +60,14 @@ struct stream_entry {
 };
 
 struct source_options {
-  std::string stream;
-  std::string group;
-  std::string consumer;
+  std::string stream{};
+  std::string group{};
+  std::string consumer{};
   std::size_t batch = 256;
   std::chrono::milliseconds block{1000};
   std::chrono::milliseconds claim_idle{30000};  // 0: never claim others' entries
-  std::optional<std::size_t> max_entries;
-  std::string stop_field;  // empty: no stop entry
+  std::optional<std::size_t> max_entries{};
+  std::string stop_field{};  // empty: no stop entry
   const std::atomic<bool>* stop_requested = nullptr;
 };
 

@@ -22,7 +22,7 @@ namespace coflow::testing {
 
 struct redis_server_options {
   bool append_only = false;  // appendonly yes, appendfsync always
-  std::string password;      // requirepass
+  std::string password{};    // requirepass
 };
 
 class redis_server {
