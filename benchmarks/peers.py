@@ -28,6 +28,7 @@ import io
 import math
 import os
 import random
+import shlex
 import statistics
 import subprocess
 import sys
@@ -265,7 +266,10 @@ def main():
         print()
         for tool, (plain_cmd, keyed_cmd, _) in tools.items():
             for command in (plain_cmd, keyed_cmd):
-                shown = " ".join(c if " " not in c and "\n" not in c else "'…'" for c in command)
+                shown = " ".join("'<program>'" if "\n" in c else c if c.startswith("<") else shlex.quote(c)
+                                 for c in command)
+                shown = shown.replace(scratch + os.sep, "").replace(tools["stream_stats"][0][0],
+                                                                    "stream_stats")
                 print(f"    {shown}")
     return 0
 
