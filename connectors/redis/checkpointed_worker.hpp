@@ -113,9 +113,12 @@ class checkpointed_worker {
  public:
   using state_type = worker_state<A>;
 
+  /// `initial` is the state of a consumer that has no checkpoint yet.
   checkpointed_worker(stream_source& source, checkpoint_store& store, Parse parse,
-                      worker_options options = {})
-      : source_(&source), store_(&store), parse_(std::move(parse)), options_(options) {}
+                      worker_options options = {}, A initial = {})
+      : source_(&source), store_(&store), parse_(std::move(parse)), options_(options) {
+    committed_.aggregate = std::move(initial);
+  }
 
   state_type run() {
     if (auto bytes = store_->load()) committed_ = state_type::deserialize(*bytes);

@@ -14,6 +14,7 @@
 #include <iostream>
 #include <span>
 
+#include "tools/stream_stats/redis_modes.hpp"
 #include "tools/stream_stats/stream_stats.hpp"
 
 int main(int argc, char** argv) {
@@ -21,6 +22,9 @@ int main(int argc, char** argv) {
   // Reading stdin need not flush stdout: the tool flushes what is for watching itself, and
   // checks each write of its own, which reports a failed one with its reason.
   std::cin.tie(nullptr);
+  const std::span<const char* const> args(argv, static_cast<std::size_t>(argc));
+  if (stream_stats::is_redis_command(args))
+    return stream_stats::redis_main(args, std::cin, std::cout, std::cerr);
   return stream_stats::main_entry(
       std::span<const char* const>(argv, static_cast<std::size_t>(argc)), std::cin, std::cout,
       std::cerr, isatty(STDERR_FILENO) != 0);
