@@ -13,9 +13,9 @@
 //   auto all = store.load_all();   // every consumer's last state, to merge into a report
 //
 // Semantics: the checkpoints of group G on stream S live in the hash "S:checkpoints:G", one
-//   field per consumer. commit() runs one server-side script: for every id, XPENDING S G id id
-//   1 consumer must return it (it is delivered to this consumer and not acknowledged); if one
-//   is not, nothing is written and commit() returns false. Otherwise it writes the state
+//   field per consumer. commit() runs one server-side script: every id must be in the
+//   consumer's pending list (XPENDING S G - + n consumer: delivered to this consumer and not
+//   acknowledged); if one is not, nothing is written and commit() returns false. Otherwise it writes the state
 //   (HSET) and acknowledges the ids (XACK), and returns true. Redis runs a script atomically,
 //   like a MULTI/EXEC block, and unlike MULTI/EXEC its writes can depend on what it read: a
 //   MULTI/EXEC would queue HSET and XACK without knowing whether the entries had been claimed
@@ -25,7 +25,8 @@
 //   A state written this way is durable as the server is: with appendonly and appendfsync
 //   always, an acknowledged commit survives a server restart.
 // Exceptions: redis::error from the connection.
-// Cost: one round trip, and on the server one XPENDING per id plus one HSET and one XACK.
+// Cost: one round trip; on the server, reading the consumer's pending list (the entries it has
+//   not committed: the ids of this commit, and few others), one HSET and one XACK.
 #pragma once
 
 #include "pipeline/detail/require_cpp20.hpp"

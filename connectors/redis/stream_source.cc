@@ -42,7 +42,7 @@ bool stream_source::stopped() const {
 
 void stream_source::restart_pending() {
   reading_pending_ = true;
-  pending_cursor_ = "0";
+  pending_cursor_.assign(1, '0');  // not = "0": gcc 12 -O2 warns falsely (-Wrestrict)
 }
 
 std::vector<stream_entry> stream_source::read(const std::string& from, bool block) {
