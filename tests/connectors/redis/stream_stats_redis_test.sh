@@ -17,6 +17,7 @@ else
   root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)"
 fi
 program="${1:-${root}/tools/stream_stats/stream_stats}"
+example="${2:-${root}/examples/redis_workers}"
 scratch="$(mktemp -d "${TEST_TMPDIR:-/tmp}/redis-tool.XXXXXX")"
 server_pid=""
 worker_pid=""
@@ -150,6 +151,16 @@ grep -q '^count *1$' "${scratch}/auth.out"; check "authenticated report" $? "$(c
 ! grep -q -- "${secret}" "${scratch}/auth.out" "${scratch}/auth.err" "${scratch}/server/log"
 check "the secret appears in no output" $?
 unset STREAM_STATS_TEST_PW
+stop_server
+
+# --- examples/redis_workers.cc: two workers, merged checkpoints. ---
+start_server
+"${example}" "127.0.0.1:${port}" >"${scratch}/example.out" 2>&1
+check "example runs" $? "$(cat "${scratch}/example.out")"
+printf 'published 1001 entries\nw1 + w2: 1001 entries, 1 malformed, mean 500.5, stddev 288.819\nremoved coflow-example- and its checkpoints\n' >"${scratch}/example.want"
+diff "${scratch}/example.want" "${scratch}/example.out" >"${scratch}/example.diff"
+check "example output" $? "$(cat "${scratch}/example.diff")"
+[[ "$(redis-cli -p "${port}" DBSIZE)" == 0 ]]; check "example cleans up" $?
 stop_server
 
 # --- No server: a clear error after bounded retries, no hang. ---
