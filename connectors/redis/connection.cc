@@ -1,6 +1,9 @@
 #include "connectors/redis/connection.hpp"
 
 #include <hiredis/hiredis.h>
+#include <pthread.h>
+#include <signal.h>
+#include <time.h>
 
 #include <algorithm>
 #include <charconv>
@@ -50,6 +53,41 @@ reply copy_reply(const redisReply* r) {
   }
   return out;
 }
+
+// hiredis writes with write(): to a connection the server closed, that raises SIGPIPE, which
+// kills a process that did not ignore it. A library must not change the process's signal
+// handling, so this blocks SIGPIPE in the calling thread while hiredis writes, takes back a
+// SIGPIPE the write raised (the write then fails with EPIPE, reported as a connection_error),
+// and restores the mask.
+class sigpipe_guard {
+ public:
+  sigpipe_guard() {
+    sigemptyset(&pipe_);
+    sigaddset(&pipe_, SIGPIPE);
+    sigset_t pending;
+    sigpending(&pending);
+    was_pending_ = sigismember(&pending, SIGPIPE) == 1;
+    pthread_sigmask(SIG_BLOCK, &pipe_, &old_);
+  }
+  sigpipe_guard(const sigpipe_guard&) = delete;
+  sigpipe_guard& operator=(const sigpipe_guard&) = delete;
+  ~sigpipe_guard() {
+    if (!was_pending_) {
+      sigset_t pending;
+      sigpending(&pending);
+      if (sigismember(&pending, SIGPIPE) == 1) {
+        const timespec now{0, 0};
+        sigtimedwait(&pipe_, nullptr, &now);
+      }
+    }
+    pthread_sigmask(SIG_SETMASK, &old_, nullptr);
+  }
+
+ private:
+  sigset_t pipe_{};
+  sigset_t old_{};
+  bool was_pending_ = false;
+};
 
 struct reply_deleter {
   void operator()(void* r) const { freeReplyObject(r); }
@@ -156,8 +194,17 @@ connection connection::open(const connection_options& options) {
             " (" + error_code(r.text) + ")");
       }
     }
-    const reply pong = c.command({"PING"});
-    (void)pong;
+    c.append({"PING"});
+    const reply pong = c.read_reply();
+    if (pong.is_error() && error_code(pong.text) == "LOADING") {
+      // Restarted from its append-only file or snapshot, and not serving yet: try again.
+      last_failure = "the server is loading its data";
+      c.context_.reset();
+      continue;
+    }
+    if (pong.is_error() && error_code(pong.text) == "NOAUTH")
+      throw auth_error("redis: " + endpoint_of(options) + " requires authentication");
+    if (pong.is_error()) throw server_error("redis: PING failed: " + pong.text);
     return c;
   }
   throw connection_error("redis: cannot reach " + endpoint_of(options) + " after " +
@@ -192,7 +239,12 @@ void connection::append(const std::vector<std::string>& args) {
 reply connection::read_reply() {
   check_io("read");
   void* raw = nullptr;
-  if (redisGetReply(context_.get(), &raw) != REDIS_OK || raw == nullptr) {
+  int status = REDIS_OK;
+  {
+    const sigpipe_guard guard;
+    status = redisGetReply(context_.get(), &raw);
+  }
+  if (status != REDIS_OK || raw == nullptr) {
     check_io("read");
     throw connection_error("redis: no reply from " + endpoint_of(options_));
   }

@@ -13,12 +13,15 @@
 //
 // Semantics: open() connects, authenticates (AUTH [user] password) and answers PING; when the
 //   server cannot be reached it tries again after a delay that doubles up to retry.max_delay,
-//   retry.attempts times in all, then throws. Authentication failures are not retried (a wrong
+//   retry.attempts times in all, then throws. A server still loading its data after a
+//   restart (LOADING) counts as not reachable yet. Authentication failures are not retried (a wrong
 //   password does not become right). command() sends one command and waits for its reply;
 //   append() and read_reply() pipeline several commands in one round trip.
 // Secrets: the password comes from an environment variable or a file, never from a command
 //   line (where `ps` shows it). It is kept only in the credentials object and sent only in
 //   AUTH; no error message or log line contains it, nor the arguments of any command.
+// Signals: a write to a connection the server closed does not raise SIGPIPE in the process
+//   (it is blocked in the calling thread during hiredis's writes, and taken back).
 // Exceptions: redis::connection_error when the server cannot be reached or the connection
 //   breaks (a timeout included; the connection is then unusable, open a new one);
 //   redis::auth_error for a rejected password; redis::server_error for an error reply of a

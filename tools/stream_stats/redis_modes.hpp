@@ -14,6 +14,8 @@
 //   consumer idle longer than --claim-idle seconds claimed, a checkpoint every
 //   --checkpoint-every entries and at the end; an entry without a numeric v is counted as
 //   malformed. It runs until no entry came for --idle-exit seconds, or until SIGINT/SIGTERM.
+//   When its connection breaks it connects again (up to 3 times) and resumes from its last
+//   checkpoint.
 //   The report merges every consumer's last checkpoint and prints the usual report in the
 //   --format asked for; it counts each entry once whatever the workers went through (see
 //   redis_state.hpp for the EWMA).

@@ -112,8 +112,15 @@ for _ in $(seq 1 200); do
   [[ "$(redis-cli -p "${port}" HEXISTS r:checkpoints:g victim)" == 1 ]] && break
   sleep 0.02
 done
+# Kill it while it holds entries it has not committed (pause, look, resume if it held none).
+for _ in $(seq 1 100); do
+  kill -STOP "${worker_pid}"
+  pending=$(redis-cli -p "${port}" XPENDING r g | head -1)
+  [[ "${pending}" -gt 0 ]] && break
+  kill -CONT "${worker_pid}"
+  sleep 0.003
+done
 kill -9 "${worker_pid}"; wait "${worker_pid}" 2>/dev/null; worker_pid=""
-pending=$(redis-cli -p "${port}" XPENDING r g | head -1)
 "${program}" --redis "127.0.0.1:${port}" --stream r --group g --consumer rescuer --claim-idle 0.3 \
   --idle-exit 1.5 2>"${scratch}/rescuer.err"
 check "rescuer" $? "$(cat "${scratch}/rescuer.err")"
@@ -122,6 +129,57 @@ grep -q '"count": 200000,' "${scratch}/r.json"; check "kill -9: every value once
 grep -q '"mean": 100000.5,' "${scratch}/r.json"; check "kill -9: mean" $? "$(head -3 "${scratch}/r.json")"
 [[ "${pending}" -gt 0 ]] && grep -qE ' [1-9][0-9]* claimed' "${scratch}/rescuer.err"
 check "rescuer claimed the victim's entries" $? "pending ${pending}: $(cat "${scratch}/rescuer.err")"
+stop_server
+
+# --- SIGTERM stops a worker cleanly: it checkpoints and reports. ---
+start_server
+"${program}" --redis "127.0.0.1:${port}" --stream r --publish "${scratch}/values" 2>/dev/null
+"${program}" --redis "127.0.0.1:${port}" --stream r --group g --consumer w 2>"${scratch}/term.err" &
+worker_pid=$!
+for _ in $(seq 1 200); do
+  [[ "$(redis-cli -p "${port}" HEXISTS r:checkpoints:g w)" == 1 ]] && break
+  sleep 0.02
+done
+# Wait until it has read and committed everything (the group's lag and pending count are 0);
+# from then on it waits for more, and only a signal stops it.
+for _ in $(seq 1 500); do
+  lag=$(redis-cli -p "${port}" XINFO GROUPS r | grep -A1 '^lag$' | tail -1)
+  [[ "${lag}" == 0 && "$(redis-cli -p "${port}" XPENDING r g | head -1)" == 0 ]] && break
+  sleep 0.02
+done
+kill -TERM "${worker_pid}"; wait "${worker_pid}"; status=$?; worker_pid=""
+[[ ${status} -eq 0 ]] && grep -q "worker w: 20,001 entries (1 malformed)" "${scratch}/term.err"
+check "SIGTERM: clean stop" $? "status ${status}: $(cat "${scratch}/term.err")"
+[[ "$(redis-cli -p "${port}" XPENDING r g | head -1)" == 0 ]]; check "SIGTERM: everything committed" $?
+stop_server
+
+# --- The server killed and restarted from its append-only file under a running worker: the
+#     worker connects again, resumes from its checkpoint, and counts each value once. ---
+port=$(free_port)
+mkdir -p "${scratch}/aof"
+printf 'bind 127.0.0.1\nport %s\ndir %s\nsave ""\nappendonly yes\nappendfsync always\n' "${port}" "${scratch}/aof" >"${scratch}/aof/redis.conf"
+start_aof() {
+  /usr/bin/redis-server "${scratch}/aof/redis.conf" >>"${scratch}/aof/log" 2>&1 &
+  server_pid=$!
+  for _ in $(seq 1 100); do redis-cli -p "${port}" PING 2>/dev/null | grep -q PONG && return 0; sleep 0.05; done
+  echo "redis-server (aof) did not start"; cat "${scratch}/aof/log"; exit 1
+}
+start_aof
+"${program}" --redis "127.0.0.1:${port}" --stream r --publish "${scratch}/many" 2>/dev/null
+"${program}" --redis "127.0.0.1:${port}" --stream r --group g --consumer w --batch 50 --checkpoint-every 100 \
+  --idle-exit 2 2>"${scratch}/aof.err" &
+worker_pid=$!
+for _ in $(seq 1 200); do
+  [[ "$(redis-cli -p "${port}" HEXISTS r:checkpoints:g w)" == 1 ]] && break
+  sleep 0.02
+done
+kill -9 "${server_pid}"; wait "${server_pid}" 2>/dev/null
+start_aof
+wait "${worker_pid}"; status=$?; worker_pid=""
+check "AOF restart: worker resumed" ${status} "$(cat "${scratch}/aof.err")"
+grep -q "connecting again, from the last checkpoint" "${scratch}/aof.err"; check "AOF restart: worker reconnected" $? "$(cat "${scratch}/aof.err")"
+"${program}" --redis "127.0.0.1:${port}" --stream r --group g --report --format json >"${scratch}/r.json" 2>/dev/null
+grep -q '"count": 200000,' "${scratch}/r.json"; check "AOF restart: every value once" $? "$(head -3 "${scratch}/r.json")"
 stop_server
 
 # --- requirepass: a wrong password is a clear error; the secret is in no output. ---
