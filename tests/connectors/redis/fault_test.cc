@@ -41,19 +41,29 @@ pid_t spawn_worker(const redis_server& server, const std::string& consumer,
   return pid;
 }
 
-// Kills and reaps a worker the test did not wait for (a failed assertion), so none outlives it.
-struct reaper {
-  pid_t pid;
-  ~reaper() {
-    if (::kill(pid, SIGKILL) == 0) ::waitpid(pid, nullptr, 0);
+// A worker process: wait() reaps it and gives its exit status (0 done, 10 done after a rollback,
+// 2 an exception, 128 + N killed by signal N); one never waited for (a failed assertion) is
+// killed and reaped when the test ends, so none outlives it.
+class worker_process {
+ public:
+  explicit worker_process(pid_t pid) : pid_(pid) {}
+  worker_process(const worker_process&) = delete;
+  worker_process& operator=(const worker_process&) = delete;
+  ~worker_process() {
+    if (pid_ > 0 && ::kill(pid_, SIGKILL) == 0) ::waitpid(pid_, nullptr, 0);
   }
-};
+  [[nodiscard]] pid_t pid() const { return pid_; }
+  int wait() {
+    int status = 0;
+    const pid_t reaped = ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+    if (reaped <= 0) return -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
 
-int wait_status(pid_t pid) {
-  int status = 0;
-  if (::waitpid(pid, &status, 0) != pid) return -1;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
+ private:
+  pid_t pid_;
+};
 
 long long pending_for(connection& c, const std::string& consumer) {
   const auto r = c.command({"XPENDING", "s", "g"});
@@ -76,24 +86,23 @@ TEST(RedisFaults, PausedWorkerResumesAfterItsEntriesWereClaimedAndCountsNothingT
   redis_server server;
   auto c = connection::open(server.options());
   coflow::testing::publish_range(c, "s", 0, 2000);
-  const pid_t slow = spawn_worker(server, "slow", 0ms, 1000ms, 500us);
-  const reaper reap_slow{slow};
+  worker_process slow(spawn_worker(server, "slow", 0ms, 1000ms, 500us));
   wait_for_progress(c, "slow");
   // Pause it while it holds entries it has not committed (retry if the pause fell between).
   for (int i = 0; i < 100; ++i) {
-    ::kill(slow, SIGSTOP);
+    ::kill(slow.pid(), SIGSTOP);
     std::this_thread::sleep_for(20ms);
     if (pending_for(c, "slow") > 0) break;
-    ::kill(slow, SIGCONT);
+    ::kill(slow.pid(), SIGCONT);
     std::this_thread::sleep_for(3ms);
   }
   ASSERT_GT(pending_for(c, "slow"), 0);
   // "fast" claims what "slow" holds once it has been idle 300 ms, and does the rest.
   const auto fast = run_worker(server.options(), "s", "fast", 300ms, 1000ms);
   EXPECT_GT(fast.state.entries, 0u);
-  ::kill(slow, SIGCONT);
+  ::kill(slow.pid(), SIGCONT);
   // "slow" finds its uncommitted entries gone at its next checkpoint: it rolls back (10).
-  EXPECT_EQ(wait_status(slow), 10);
+  EXPECT_EQ(slow.wait(), 10);
   EXPECT_EQ(merged_values(c, "s"), iota(2000));
 }
 
@@ -101,11 +110,10 @@ TEST(RedisFaults, KilledWorkersEntriesAreClaimedByAnother) {
   redis_server server;
   auto c = connection::open(server.options());
   coflow::testing::publish_range(c, "s", 0, 2000);
-  const pid_t victim = spawn_worker(server, "victim", 0ms, 1000ms, 500us);
-  const reaper reap_victim{victim};
+  worker_process victim(spawn_worker(server, "victim", 0ms, 1000ms, 500us));
   wait_for_progress(c, "victim");
-  ::kill(victim, SIGKILL);
-  EXPECT_EQ(wait_status(victim), 128 + SIGKILL);
+  ::kill(victim.pid(), SIGKILL);
+  EXPECT_EQ(victim.wait(), 128 + SIGKILL);
   const auto other = run_worker(server.options(), "s", "other", 200ms, 1000ms);
   EXPECT_GT(other.state.entries, 0u);
   EXPECT_EQ(merged_values(c, "s"), iota(2000));
@@ -116,11 +124,10 @@ TEST(RedisFaults, KilledWorkerRestartedFromItsCheckpoint) {
   redis_server server;
   auto c = connection::open(server.options());
   coflow::testing::publish_range(c, "s", 0, 2000);
-  const pid_t first = spawn_worker(server, "w", 0ms, 1000ms, 500us);
-  const reaper reap_first{first};
+  worker_process first(spawn_worker(server, "w", 0ms, 1000ms, 500us));
   wait_for_progress(c, "w");
-  ::kill(first, SIGKILL);
-  wait_status(first);
+  ::kill(first.pid(), SIGKILL);
+  first.wait();
   const auto restarted = run_worker(server.options(), "s", "w", 0ms, 500ms);
   EXPECT_EQ(restarted.state.entries, 2000u);  // its checkpoint plus the rest, no claims needed
   EXPECT_EQ(merged_values(c, "s"), iota(2000));
@@ -132,14 +139,13 @@ TEST(RedisFaults, ServerRestartedFromItsAppendOnlyFileLosesNothingAcknowledged) 
     auto c = connection::open(server.options());
     coflow::testing::publish_range(c, "s", 0, 2000);
   }
-  const pid_t worker = spawn_worker(server, "w", 0ms, 1000ms, 200us);
-  const reaper reap_worker{worker};
+  worker_process worker(spawn_worker(server, "w", 0ms, 1000ms, 200us));
   {
     auto c = connection::open(server.options());
     wait_for_progress(c, "w");
   }
-  server.kill9();                     // mid-stream, without a chance to save
-  EXPECT_EQ(wait_status(worker), 2);  // the worker sees a broken connection and stops
+  server.kill9();               // mid-stream, without a chance to save
+  EXPECT_EQ(worker.wait(), 2);  // the worker sees a broken connection and stops
   server.start();
   auto c = connection::open(server.options());
   EXPECT_EQ(c.command({"XLEN", "s"}).as_integer(), 2000);

@@ -211,7 +211,7 @@ TEST(RedisStreamSource, ClaimsTheEntriesOfAConsumerIdleTooLong) {
   std::vector<stream_entry> all;
   for (int i = 0; i < 10 && all.size() < 20; ++i) {
     auto b = alive.next_batch();
-    alive.ack(std::vector<std::string>{});
+    alive.ack(std::vector<std::string>{});  // acknowledging nothing is a no-op
     for (auto& e : b) all.push_back(e);
     std::vector<std::string> ids;
     for (auto& e : b) ids.push_back(e.id);
