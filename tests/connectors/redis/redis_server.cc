@@ -50,18 +50,28 @@ std::string make_dir() {
 }  // namespace
 
 redis_server::redis_server(redis_server_options options)
-    : options_(std::move(options)), dir_(make_dir()), port_(free_port()) {
-  const std::string conf = dir_ + "/redis.conf";
-  {
-    std::ofstream out(conf);
-    out << "bind 127.0.0.1\nport " << port_ << "\ndir " << dir_ << "\nsave \"\"\n"
-        << "daemonize no\nprotected-mode yes\nlogfile \"\"\n"
-        << "appendonly " << (options_.append_only ? "yes" : "no") << "\n"
-        << "appendfsync always\n";
-    if (!options_.password.empty()) out << "requirepass " << options_.password << "\n";
+    : options_(std::move(options)), dir_(make_dir()) {
+  // A free port can be taken by another test between free_port() and the server's bind: then
+  // the server exits at once ("Address already in use") and another port is tried.
+  for (int attempt = 1;; ++attempt) {
+    port_ = free_port();
+    const std::string conf = dir_ + "/redis.conf";
+    {
+      std::ofstream out(conf);
+      out << "bind 127.0.0.1\nport " << port_ << "\ndir " << dir_ << "\nsave \"\"\n"
+          << "daemonize no\nprotected-mode yes\nlogfile \"\"\n"
+          << "appendonly " << (options_.append_only ? "yes" : "no") << "\n"
+          << "appendfsync always\n";
+      if (!options_.password.empty()) out << "requirepass " << options_.password << "\n";
+    }
+    ::chmod(conf.c_str(), 0600);
+    try {
+      start();
+      return;
+    } catch (const std::runtime_error&) {
+      if (attempt == 5 || log().find("Address already in use") == std::string::npos) throw;
+    }
   }
-  ::chmod(conf.c_str(), 0600);
-  start();
 }
 
 redis_server::~redis_server() {

@@ -51,7 +51,14 @@ check() {  # check NAME CONDITION-STATUS [DETAIL]
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 # start_server [requirepass]: a private server in ${scratch}/server; sets port and server_pid.
+# A port taken by another test between free_port and the server's bind: try another.
 start_server() {
+  for _ in 1 2 3 4 5; do
+    start_server_once "$@" && return 0
+  done
+  echo "redis-server did not start"; cat "${scratch}/server/log"; exit 1
+}
+start_server_once() {
   port=$(free_port)
   mkdir -p "${scratch}/server"
   {
@@ -66,10 +73,12 @@ start_server() {
   /usr/bin/redis-server "${scratch}/server/redis.conf" >"${scratch}/server/log" 2>&1 &
   server_pid=$!
   for _ in $(seq 1 100); do
-    if redis-cli -p "${port}" ${1:+--no-auth-warning -a "$1"} PING 2>/dev/null | grep -q PONG; then return 0; fi
+    # The password through the environment, as the tool takes it: never on a command line.
+    if REDISCLI_AUTH="${1:-}" redis-cli -p "${port}" PING 2>/dev/null | grep -q PONG; then return 0; fi
+    kill -0 "${server_pid}" 2>/dev/null || { wait "${server_pid}"; server_pid=""; return 1; }
     sleep 0.05
   done
-  echo "redis-server did not start"; cat "${scratch}/server/log"; exit 1
+  echo "redis-server did not answer"; cat "${scratch}/server/log"; exit 1
 }
 
 # --- Two workers give the report one stream_stats gives. ---
