@@ -21,6 +21,7 @@
 #include "operators/kll_sketch.hpp"
 #include "operators/last.hpp"
 #include "operators/maximize.hpp"
+#include "operators/mean_state.hpp"
 #include "operators/minimize.hpp"
 #include "operators/moments.hpp"
 #include "operators/null.hpp"
