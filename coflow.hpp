@@ -49,6 +49,7 @@
 #include "pipeline/compose.hpp"
 #include "pipeline/coroutine.hpp"
 #include "pipeline/coroutine_stage.hpp"
+#include "pipeline/fn.hpp"
 #include "pipeline/iterable.hpp"
 #include "pipeline/lookahead.hpp"
 #include "pipeline/pipeline.hpp"
