@@ -128,6 +128,25 @@ TEST(MeanState, AgreesWithMomentsToTheirCommonBound) {
   }
 }
 
+TEST(MeanState, StaysAccurateWhereTheCountPassesTheFastPathsLimit) {
+  // mean() computes its remainder with Dekker's product below 2^26 values and with an fma
+  // from there on: both sides of the limit, against the exact mean (the sums are integers
+  // below 2^64, exact in a long double).
+  mean_state m;
+  long double exact_sum = 0;
+  const std::uint64_t limit = std::uint64_t{1} << 26;
+  for (std::uint64_t i = 0; i < limit + 3; ++i) {
+    const double x = 1e9 + static_cast<double>(i % 7);
+    m.add(x);
+    exact_sum += x;
+    const std::uint64_t n = i + 1;
+    if (n == 1000 || n == limit - 1 || n == limit || n == limit + 3) {
+      const double want = static_cast<double>(exact_sum / static_cast<long double>(n));
+      EXPECT_LE(std::fabs(m.mean() - want), 2 * 0x1p-53 * want) << "after " << n << " values";
+    }
+  }
+}
+
 // --- Values far apart: the scaled units ------------------------------------------------------
 
 TEST(MeanState, HandlesTheExtremesOfDouble) {
