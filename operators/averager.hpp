@@ -7,11 +7,12 @@
 //   // outputs 10, 15, 30; mean == 30
 //
 // Semantics: takes arithmetic values; after each one, outputs the mean of all values so far
-//   (one output per input). It is coflow::moments' mean (operators/moments.hpp): a compensated
-//   sum of each value's distance from the first, scaled by a power of two, so a stream of
-//   large std::int64_t values cannot overflow, and the mean is within 2 ulp of the exact one
-//   unless the deviations cancel by a factor of about 1/(n u) (1e9 + U(0, 1) over 10^6
-//   values, and {1e16, 1, -1e16}, come out right). Each value is converted to double:
+//   (one output per input). It is coflow::mean_state's mean (operators/mean_state.hpp): a
+//   compensated sum of each value's distance from the first, so a stream of large
+//   std::int64_t values cannot overflow, and the mean is within 2 ulp of the exact one unless
+//   the deviations cancel by a factor of about 1/(n u) (1e9 + U(0, 1) over 10^6 values, and
+//   {1e16, 1, -1e16}, come out right). For the variance too, use ops::variance or an
+//   aggregate of coflow::moments. Each value is converted to double:
 //   integers are exact up to 2^53, and a long double beyond double's range becomes an
 //   infinity. End of stream passes straight through: an empty
 //   stream outputs nothing, so `| sinks::last()` gives an empty optional, never NaN.
@@ -19,17 +20,17 @@
 //   mean +inf (-inf) until the opposite infinity arrives, which makes it NaN (inf - inf).
 //   Finite values always give a finite mean, even when their difference overflows a double.
 // Exceptions: none of its own.
-// Lifetime: the moments state lives in the bound node; every run of the description starts
+// Lifetime: the mean_state lives in the bound node; every run of the description starts
 //   afresh.
-// Cost: fused: moments::add and moments::mean per value (two divisions and some twenty
-//   additions and multiplications), no resume, no allocation.
+// Cost: fused: mean_state::add and mean_state::mean per value (two divisions, an fma and
+//   about twenty additions and compares), no resume, no allocation.
 #pragma once
 
 #include "pipeline/detail/require_cpp20.hpp"
 
 #include <type_traits>
 
-#include "operators/moments.hpp"
+#include "operators/mean_state.hpp"
 #include "pipeline/stage.hpp"
 
 namespace coflow {
@@ -45,7 +46,7 @@ struct averager_node {
   [[nodiscard]] bool done() const { return down.done(); }
   decltype(auto) finish() { return down.finish(); }
 
-  moments state;
+  mean_state state;
   Down down;
 };
 

@@ -18,7 +18,10 @@
 //   then mapped as a whole into a buffer of trivial results that goes on as one span, so fn
 //   may see values past the point where downstream became done.
 // Cost: stateless, fused: one inline call of fn per value, no resume, no allocation. With
-//   lookahead in front of a batch stage, one downstream call per span.
+//   lookahead in front of a batch stage, one downstream call per span. Pass a lambda or
+//   coflow::fn<f> (pipeline/fn.hpp), not a function by name: `transform(to_celsius)` stores a
+//   function pointer, which GCC does not inline here (the stateless benchmark costs 1.5x the
+//   instructions of the same chain with coflow::fn<to_celsius>; see benchmarks/RESULTS.md).
 #pragma once
 
 #include "pipeline/detail/require_cpp20.hpp"
@@ -32,6 +35,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "pipeline/fn.hpp"  // coflow::fn<f>, the inlinable form of a function name
 #include "pipeline/lookahead.hpp"
 #include "pipeline/stage.hpp"
 

@@ -175,7 +175,7 @@ class [[nodiscard]] coroutine {
   /// pipeline drives a stage.
   template <class Fn>
     requires detail::output_callback<Fn, Out>
-  void send(In value, Fn&& out) { (void)driver::push(*this, value, out); }
+  void send(In value, Fn&& out) { (void)driver::template push<Fn&>(*this, value, out); }
 
   /// next resumes a body that stopped at `co_yield coflow::emit(x)` (or starts a new one) and
   /// returns its next output. Python: next(c).

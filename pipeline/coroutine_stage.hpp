@@ -86,10 +86,10 @@ class coroutine_node {
 
   bool push(In&& value) {
     if constexpr (std::same_as<In, coro_in>) {
-      return detail::push_into(coro_, value, forward()) && !down_done_;
+      return detail::push_into(coro_, value, forward());
     } else {
       coro_in converted(std::move(value));
-      return detail::push_into(coro_, converted, forward()) && !down_done_;
+      return detail::push_into(coro_, converted, forward());
     }
   }
 
@@ -110,11 +110,23 @@ class coroutine_node {
 
  private:
   // Passes the coroutine's outputs downstream, one by one or as a span, until it is done.
+  // `first` takes the one reply of a push, the common case: a test of down_done_, which is set
+  // only when downstream refuses, and no store.
   struct forwarder {
     coroutine_node* node;
     void operator()(coro_out&& out) const {
       if (!node->down_done_) node->down_done_ = !node->down_.push(std::move(out));
     }
+    bool first(coro_out&& out) const {
+      if (node->down_done_) [[unlikely]]
+        return false;
+      if (!node->down_.push(std::move(out))) [[unlikely]] {
+        node->down_done_ = true;
+        return false;
+      }
+      return true;
+    }
+    [[nodiscard]] bool accepting() const { return !node->down_done_; }
     void push_batch(std::span<const coro_out> outs) const {
       if (!node->down_done_) node->down_done_ = !push_values<coro_out>(node->down_, outs);
     }

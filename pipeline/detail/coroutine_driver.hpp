@@ -28,21 +28,31 @@ class coroutine_driver {
 
   /// push(c, value, out) is send(value, out) that moves from the caller's `value` in place of a
   /// by-value parameter, and returns whether the body waits for the next value: the pipeline's
-  /// hot path. On an exception `value` may have been moved from.
+  /// hot path. On an exception `value` may have been moved from. An `out` that can refuse
+  /// values (a pipeline node's forwarder) has `bool first(Out&&)`, which takes the first
+  /// output of a push and says whether more are wanted, and `bool accepting() const`; push
+  /// then also returns false once `out` refuses. The common case, one reply, costs one test of
+  /// that answer and no bookkeeping in between. Fn may be a reference type; a node passes its
+  /// one-pointer forwarder by value, in a register rather than through the stack.
   template <class Fn>
-  static bool push(owner& c, In& value, Fn& out) {
+  static bool push(owner& c, In& value, Fn out) {
     auto h = c.handle_;
     if (!h || h.promise().control.where != point::receiving) [[unlikely]]
-      return push_to_batch_point(c, value, out);
+      return push_to_batch_point(c, value, out) && accepting(out);
     h.promise().input = std::addressof(value);
     resume_body(h);
     auto& p = h.promise();
+    bool accepted = true;
     if constexpr (!std::is_void_v<Out>) {
-      if (p.out.value) p.out.deliver(out);
+      if (p.out.value) {
+        accepted = p.out.deliver_first(out);
+      } else {
+        accepted = accepting(out);
+      }
     }
     if (p.control.where == point::receiving) [[likely]]
-      return true;
-    return after_uncommon_resume(h, out);
+      return accepted;
+    return after_uncommon_resume(h, out) && accepting(out);
   }
 
   /// push_some(c, values, out) hands the body as many of `values` as it takes in one resume, and
@@ -61,7 +71,7 @@ class coroutine_driver {
     if (!h || h.promise().control.where != point::receiving_batch) {
       In first(values.front());
       values = values.subspan(1);
-      return push(c, first, out);
+      return push<Fn&>(c, first, out);
     }
     return resume_with_batch(h, std::exchange(values, {}), out);
   }
@@ -74,6 +84,18 @@ class coroutine_driver {
     h.resume();
     if (p.control.orphaned) [[unlikely]]
       orphan_destroy(h);
+  }
+
+  // Whether `out` takes more values (always, unless it says otherwise).
+  template <class Fn>
+  static bool accepting(const Fn& out) {
+    if constexpr (requires {
+                    { out.accepting() } -> std::same_as<bool>;
+                  }) {
+      return out.accepting();
+    } else {
+      return true;
+    }
   }
 
   // Resumes the body and rethrows what escaped it.
@@ -161,7 +183,12 @@ class coroutine_driver {
 /// push_into(c, value, out): the pipeline's hot path into a coroutine (coroutine_driver::push).
 template <class In, class Out, class Result, class Fn>
 [[gnu::always_inline]] inline bool push_into(coroutine<In, Out, Result>& c, In& value, Fn&& out) {
-  return coroutine_driver<In, Out, Result>::push(c, value, out);
+  using callback = std::remove_cvref_t<Fn>;
+  if constexpr (std::is_trivially_copyable_v<callback> && sizeof(callback) <= sizeof(void*)) {
+    return coroutine_driver<In, Out, Result>::template push<callback>(c, value, out);
+  } else {
+    return coroutine_driver<In, Out, Result>::template push<Fn&>(c, value, out);
+  }
 }
 
 /// push_some_into(c, values, out): coroutine_driver::push_some.

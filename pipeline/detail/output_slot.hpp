@@ -5,6 +5,7 @@
 // is handed on without being copied into a buffer first.
 #pragma once
 
+#include <concepts>
 #include <cstddef>
 #include <memory>
 #include <optional>
@@ -55,6 +56,29 @@ struct output_slot {
       out(std::move(*v));
     } else {
       out(Out(*v));
+    }
+  }
+
+  // deliver, for the first output after a resume: through `out.first`, which says whether `out`
+  // wants more, where `out` has it.
+  template <class Fn>
+  bool deliver_first(Fn& out) {
+    if constexpr (requires(Out && v) {
+                    { out.first(std::move(v)) } -> std::same_as<bool>;
+                  }) {
+      Out* v = std::exchange(value, nullptr);
+      if constexpr (trivial) {
+        return out.first(Out(*v));
+      } else if constexpr (!std::is_copy_constructible_v<Out>) {
+        return out.first(std::move(*v));
+      } else if (movable) {
+        return out.first(std::move(*v));
+      } else {
+        return out.first(Out(*v));
+      }
+    } else {
+      deliver(out);
+      return true;
     }
   }
 
