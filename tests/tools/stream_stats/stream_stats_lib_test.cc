@@ -1014,6 +1014,55 @@ TEST(ReadLines, SkipsAByteOrderMarkAtTheStartOnly) {
                                                                         "1"}));
 }
 
+// The lines as std::getline reads them (a "\r" at the end of each taken off, a byte order mark
+// at the start dropped): what read_lines must yield whatever its block size.
+std::vector<std::string> getline_texts(const std::string& input) {
+  std::istringstream in(input);
+  std::vector<std::string> texts;
+  for (std::string text; std::getline(in, text);) {
+    if (!text.empty() && text.back() == '\r') text.pop_back();
+    if (texts.empty() && text.starts_with("\xef\xbb\xbf")) text.erase(0, 3);
+    texts.push_back(text);
+  }
+  return texts;
+}
+
+TEST(ReadLines, YieldsTheSameLinesWhereverTheBlocksSplitThem) {
+  const std::string long_line(1000, 'x');
+  for (const std::string& input :
+       {std::string(""), std::string("\n"), std::string("\n\n"), std::string("1"),
+        std::string("1\r"), std::string("\r\n\r\n"), std::string("1\r\n22\n333\r\n4444"),
+        std::string("a\r\r\nb\rc\n"), std::string("\xef\xbb\xbf") + "x\n" + long_line + "\n",
+        std::string("\xef\xbb"), std::string("\xef\xbb\xbf"), long_line,
+        long_line + "\r\n" + long_line + "\n\n" + long_line + "\r"}) {
+    for (std::size_t block : {1u, 2u, 3u, 5u, 64u, 4096u}) {
+      std::istringstream in(input);
+      EXPECT_EQ(texts_of(read_lines(in, "test", block)), getline_texts(input))
+          << shown_text(input) << " in blocks of " << block;
+    }
+  }
+}
+
+TEST(ReadLines, ReadsALineLongerThanManyBlocks) {
+  std::string input(1'000'000, 'y');
+  input += "\n2\n";
+  std::istringstream in(input);
+  const auto texts = texts_of(read_lines(in, "test", 16));
+  ASSERT_EQ(texts.size(), 2u);
+  EXPECT_EQ(texts[0].size(), 1'000'000u);
+  EXPECT_EQ(texts[1], "2");
+}
+
+TEST(Trim, RemovesSpacesTabsAndLineEndsAroundTheTextOnly) {
+  EXPECT_EQ(trim(""), "");
+  EXPECT_EQ(trim(" \t\r\n"), "");
+  EXPECT_EQ(trim("x"), "x");
+  EXPECT_EQ(trim(" \t1 2\r\n"), "1 2");
+  EXPECT_EQ(trim("\v1\f"), "\v1\f");  // blanks are the four above, as a CSV reader sees them
+  const std::string_view text = "  21.5 ";
+  EXPECT_EQ(trim(text).data(), text.data() + 2);  // a view into the text, never a copy
+}
+
 TEST(SensorLines, StartsWithAHeaderAndYieldsTheReadingsAsked) {
   const auto texts = texts_of(sensor_lines(1, 1000));
   ASSERT_GE(texts.size(), 1001u);
