@@ -10,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <optional>
@@ -174,8 +175,15 @@ report compute_with(const options& o, coflow::generator<input_line> lines, repor
       auto [by_key, bad] = coflow::run(lines, std::move(pipeline));
       take_bad_lines(bad);
       result.grouped = true;
-      for (auto& [key, key_statistics] : std::get<1>(by_key)) {
-        result.groups.push_back({{key.begin(), key.end()}, key_statistics.result()});
+      // Each key's statistics are freed once its row is made, so that the two are not both
+      // alive for every key (a million keys are hundreds of MiB).
+      auto& per_key_statistics = std::get<1>(by_key);
+      result.groups.reserve(per_key_statistics.size());
+      while (!per_key_statistics.empty()) {
+        auto node = per_key_statistics.extract(per_key_statistics.begin());
+        result.groups.push_back({{std::make_move_iterator(node.key().begin()),
+                                  std::make_move_iterator(node.key().end())},
+                                 node.mapped().result()});
       }
     } else {
       auto samples = probe("samples", named("value", ops::transform(take_out<sample>)) |
