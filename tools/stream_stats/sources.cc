@@ -22,7 +22,7 @@ constexpr std::size_t first_block_size = 4096;
 }  // namespace
 
 coflow::generator<input_line> read_lines(std::istream& in, std::string name,
-                                         std::size_t block_size) {
+                                         std::uint64_t* bytes_read, std::size_t block_size) {
   // The unread bytes are buffer[begin, end); no '\n' is in buffer[begin, scanned). A line longer
   // than the buffer doubles it, so that any line fits (as std::getline's string grows). The
   // blocks start small and double up to block_size, so that a run that stops early (its output
@@ -71,6 +71,7 @@ coflow::generator<input_line> read_lines(std::istream& in, std::string name,
       got = in.gcount();
     }
     end += static_cast<std::size_t>(got);
+    if (bytes_read != nullptr) *bytes_read += static_cast<std::uint64_t>(got);
     if (in.bad()) {
       // The lines read whole before the failure still count; a line cut by it does not.
       read_errno = errno;

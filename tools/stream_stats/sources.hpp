@@ -29,10 +29,13 @@ namespace stream_stats {
 /// that stays in the second-level cache while its lines are parsed.
 inline constexpr std::size_t default_block_size = std::size_t{1} << 18;
 
-/// read_lines(in, name) yields the lines of `in`; `name` names it in error messages. `in` must
-/// outlive the generator. It reads `block_size` bytes at a time (more only for a longer line) and
-/// finds line ends with memchr: a line's text is a view into that block, not a copy.
+/// read_lines(in, name, bytes_read) yields the lines of `in`; `name` names it in error messages.
+/// `in` must outlive the generator. It reads `block_size` bytes at a time (more only for a longer
+/// line) and finds line ends with memchr: a line's text is a view into that block, not a copy.
+/// `*bytes_read` (when not null) counts the bytes read so far, for a progress line: up to a block
+/// ahead of the lines yielded.
 coflow::generator<input_line> read_lines(std::istream& in, std::string name,
+                                         std::uint64_t* bytes_read = nullptr,
                                          std::size_t block_size = default_block_size);
 
 /// sensor_lines(seed, readings) yields a CSV stream "sensor,reading" of `readings` readings

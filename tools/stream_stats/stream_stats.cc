@@ -312,15 +312,6 @@ std::string nothing_parsed(const options& o, const report& result) {
   return message;
 }
 
-// Counts the bytes of the lines that pass (with their line ends), for the progress line.
-coflow::generator<input_line> counting_bytes(coflow::generator<input_line> lines,
-                                             std::uint64_t* bytes) {
-  for (const input_line& line : lines) {
-    *bytes += line.text.size() + 1;
-    co_yield line;
-  }
-}
-
 report_layout layout_for(const options& o) {
   report_layout layout;
   layout.alpha = o.alpha;
@@ -373,7 +364,7 @@ int execute(const options& given, std::istream& in, std::ostream& out, std::ostr
       if (ec) total_bytes = 0;
     }
     show_progress = total_bytes > 0;
-    lines = counting_bytes(read_lines(file, path), &bytes_read);
+    lines = read_lines(file, path, &bytes_read);
   }
 
   report_writer writer(o.format, layout_for(o), out);

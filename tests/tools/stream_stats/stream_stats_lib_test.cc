@@ -1037,7 +1037,7 @@ TEST(ReadLines, YieldsTheSameLinesWhereverTheBlocksSplitThem) {
         long_line + "\r\n" + long_line + "\n\n" + long_line + "\r"}) {
     for (std::size_t block : {1u, 2u, 3u, 5u, 64u, 4096u}) {
       std::istringstream in(input);
-      EXPECT_EQ(texts_of(read_lines(in, "test", block)), getline_texts(input))
+      EXPECT_EQ(texts_of(read_lines(in, "test", nullptr, block)), getline_texts(input))
           << shown_text(input) << " in blocks of " << block;
     }
   }
@@ -1047,7 +1047,9 @@ TEST(ReadLines, ReadsALineLongerThanManyBlocks) {
   std::string input(1'000'000, 'y');
   input += "\n2\n";
   std::istringstream in(input);
-  const auto texts = texts_of(read_lines(in, "test", 16));
+  std::uint64_t bytes_read = 0;
+  const auto texts = texts_of(read_lines(in, "test", &bytes_read, 16));
+  EXPECT_EQ(bytes_read, input.size());
   ASSERT_EQ(texts.size(), 2u);
   EXPECT_EQ(texts[0].size(), 1'000'000u);
   EXPECT_EQ(texts[1], "2");
