@@ -33,9 +33,9 @@
 #include "operators/tumbling_count.hpp"
 #include "operators/tumbling_time.hpp"
 #include "operators/window.hpp"
+#include "pipeline/compose.hpp"
 #include "pipeline/profile/instrumented.hpp"
 #include "pipeline/profile/named.hpp"
-#include "pipeline/run.hpp"
 #include "tools/stream_stats/sources.hpp"
 #include "tools/stream_stats/statistics.hpp"
 #include "tools/stream_stats/windows.hpp"
@@ -81,15 +81,31 @@ struct overall_feed {
   }
 };
 
-// Ends the stream where the source fails to read, keeping the reason for after the report: what
-// was read before the failure is still counted, grouped and shown.
-coflow::generator<input_line> until_read_error(coflow::generator<input_line> lines,
-                                               std::string* error) {
-  try {
-    for (const input_line& line : lines) co_yield line;
-  } catch (const input_error& e) {
-    *error = e.what();
+// Runs `lines` through `pipeline` as coflow::run does, except that where the source fails to
+// read (an input_error from the source, not from a stage) the stream ends, with the reason kept
+// in *error: what was read before the failure is still counted, grouped and shown. (A generator
+// wrapping the source would do the same at the cost of one more resume per line.)
+template <class Pipeline>
+auto run_until_read_error(coflow::generator<input_line>& lines, Pipeline&& pipeline,
+                          std::string* error) {
+  auto head = coflow::bind_chain<input_line>(std::forward<Pipeline>(pipeline));
+  auto read = [error](auto&& advance) {
+    try {
+      advance();
+      return true;
+    } catch (const input_error& e) {
+      *error = e.what();
+      return false;
+    }
+  };
+  std::optional<decltype(lines.begin())> line;
+  if (!head.done() && read([&] { line.emplace(lines.begin()); })) {
+    while (*line != lines.end()) {
+      if (!head.push(input_line(**line))) break;
+      if (!read([&] { ++*line; })) break;
+    }
   }
+  return head.finish();
 }
 
 template <class Alternative>
@@ -158,7 +174,6 @@ report compute_with(const options& o, coflow::generator<input_line> lines, repor
   auto feed = sinks::for_each(overall_feed{&overall, &writer, o.every, ticks});
 
   report result;
-  lines = until_read_error(std::move(lines), &result.read_error);
   auto take_bad_lines = [&result](auto& bad) {
     result.first_malformed = std::move(std::get<0>(bad));
     result.malformed_count = std::get<1>(bad);
@@ -172,7 +187,7 @@ report compute_with(const options& o, coflow::generator<input_line> lines, repor
                                           named("overall+by key", sinks::tee(statistics, per_key)));
       auto pipeline = probe("", named("parse", parse_records(config, &header)) |
                                     sinks::partition(holds<sample>, samples, bad_lines));
-      auto [by_key, bad] = coflow::run(lines, std::move(pipeline));
+      auto [by_key, bad] = run_until_read_error(lines, std::move(pipeline), &result.read_error);
       take_bad_lines(bad);
       result.grouped = true;
       // Each key's statistics are freed once its row is made, so that the two are not both
@@ -190,7 +205,7 @@ report compute_with(const options& o, coflow::generator<input_line> lines, repor
                                           named("statistics", statistics));
       auto pipeline = probe("", named("parse", parse_records(config, &header)) |
                                     sinks::partition(holds<sample>, samples, bad_lines));
-      auto outcome = coflow::run(lines, std::move(pipeline));
+      auto outcome = run_until_read_error(lines, std::move(pipeline), &result.read_error);
       take_bad_lines(outcome.second);
     }
   };
