@@ -22,19 +22,19 @@
 //   result is std::map<Key, R> with R the aggregate's result (std::monostate when it is void);
 //   each group is destroyed as soon as its result is in the map, so that the groups and the
 //   results are never all alive at once. An empty stream gives an empty map.
-// Groups: in a std::unordered_map when the key can be hashed (sinks::group_key_hash: numbers,
-//   strings, enums, pointers, any type with a std::hash, and std::pair, std::tuple, std::array
-//   and containers of those), else in a std::map. Either way the order is the result's, not
-//   the hash map's, and keys are compared as below.
+// Groups: in a std::unordered_map (sinks::group_key_hash, sinks::group_key_equal) when the key
+//   is a number, an enum, a pointer or a std::basic_string, a std::pair, std::tuple or
+//   std::array of such keys, or a container of them that holds no floating-point value; else
+//   (your own types, std::optional, ...) in a std::map. Either way the result's order is the
+//   key order, and keys are compared as below.
 // NaN keys: a floating-point key (float, double, long double, also as an element of a
 //   std::pair, std::tuple or std::array key) is ordered by sinks::group_key_less: every NaN,
 //   whatever its sign or payload, falls in one group, ordered after every number (pandas'
 //   dropna=False, SQL's GROUP BY); -0.0 and +0.0 are one group. The result map of such a key
 //   is std::map<Key, R, sinks::group_key_less>, so result.find(NAN) finds the NaN group. Other
 //   keys that hold floating-point values (std::optional<double>, std::vector<double>, your own
-//   types) are compared with their own operator== and operator<, under which a NaN is in no
-//   group but its own value's and breaks the result's order: map NaN to a value of its own in
-//   key_fn.
+//   types) are compared with their own operator<, under which a NaN breaks the map's ordering:
+//   map NaN to a value of its own in key_fn.
 // Preconditions: `aggregate` is copy constructible (each group binds its own copy); a
 //   coroutine object is move-only and runs once, so it cannot be an aggregate (a
 //   compile-time error says so).
@@ -209,21 +209,33 @@ bool group_key_equal(const A& a, const B& b) {
   }
 }
 
-// hashable_group_key<K>: group_key_hash can hash K consistently with group_key_equal.
+template <class K>
+inline constexpr bool is_group_key_string_v = false;
+template <class C, class Traits, class Alloc>
+inline constexpr bool is_group_key_string_v<std::basic_string<C, Traits, Alloc>> = true;
+
+// hashable_group_key<K>: group_by keeps groups of key K in a hash map: group_key_hash hashes
+// it consistently with group_key_equal, and both agree with the order of the result.
 template <class K>
 constexpr bool hashable_group_key() {
   if constexpr (std::is_floating_point_v<K>) {
     return true;
   } else if constexpr (is_group_key_tuple_v<K>) {
     return []<std::size_t... I>(std::index_sequence<I...>) {
-      return (hashable_group_key<std::tuple_element_t<I, K>>() && ...);
+      return (hashable_group_key<std::remove_cv_t<std::tuple_element_t<I, K>>>() && ...);
     }
     (std::make_index_sequence<std::tuple_size_v<K>>());
-  } else if constexpr (std_hashable<K>) {
-    return std::equality_comparable<K>;
+  } else if constexpr (std::is_arithmetic_v<K> || std::is_enum_v<K> || std::is_pointer_v<K> ||
+                       is_group_key_string_v<K>) {
+    return std_hashable<K>;
   } else if constexpr (std::ranges::sized_range<K> && !std::ranges::view<K>) {
-    return hashable_group_key<std::ranges::range_value_t<K>>();
+    // Not a container of floating-point values: the result map orders it with its operator<,
+    // under which NaN breaks the order, so it stays in a std::map as before.
+    using element = std::remove_cv_t<std::ranges::range_value_t<K>>;
+    return !nan_group_key_v<element> && hashable_group_key<element>();
   } else {
+    // Your own types, std::optional, ...: their operator== and std::hash (if any) need not
+    // agree with the operator< that orders the result.
     return false;
   }
 }

@@ -351,6 +351,7 @@ static_assert(coflow::detail::hashable_group_key<std::string>());
 static_assert(coflow::detail::hashable_group_key<std::pair<std::string, double>>());
 static_assert(coflow::detail::hashable_group_key<std::array<float, 2>>());
 static_assert(coflow::detail::hashable_group_key<std::vector<std::string>>());
+static_assert(coflow::detail::hashable_group_key<std::map<int, std::string>>());  // const int keys
 
 // A key with an order and no hash: its groups live in a std::map, as before.
 struct ordered_only {
@@ -358,6 +359,9 @@ struct ordered_only {
   friend auto operator<=>(const ordered_only&, const ordered_only&) = default;
 };
 static_assert(!coflow::detail::hashable_group_key<ordered_only>());
+// Ordered by their own operator< in the result, which NaN breaks: kept in a std::map as before.
+static_assert(!coflow::detail::hashable_group_key<std::optional<double>>());
+static_assert(!coflow::detail::hashable_group_key<std::vector<double>>());
 static_assert(!coflow::detail::hashable_group_key<std::pair<int, ordered_only>>());
 
 TEST(GroupKeyHash, HashesAViewLikeTheStringItFinds) {
@@ -378,7 +382,6 @@ TEST(GroupKeyHash, HashesEveryNanAlikeAndBothZerosAlike) {
   EXPECT_TRUE(equal(0.0, -0.0));
   EXPECT_FALSE(equal(nan, 0.0));
   EXPECT_EQ(hash(std::tuple(nan, 1)), hash(std::tuple(-nan, 1)));
-  EXPECT_TRUE(equal(std::vector{nan, 1.0}, std::vector{-nan, 1.0}));
   EXPECT_FALSE(equal(std::vector{1.0}, std::vector{1.0, 1.0}));
 }
 
