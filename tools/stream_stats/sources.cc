@@ -59,16 +59,17 @@ coflow::generator<input_line> read_lines(std::istream& in, std::string name,
     scanned -= begin;
     begin = 0;
     if (end == buffer.size() || buffer.size() < block_size) buffer.resize(buffer.size() * 2);
-    // What the stream holds at hand first (readsome), so that a failure of the next read cannot
-    // take with it bytes already read; then a read of a whole block, which for a file is one
-    // read(2) into the buffer.
+    // What the stream has at hand (readsome: for a file, up to a block in one read(2)); when it
+    // has nothing, peek waits for the next bytes and readsome takes what came. Never a read that
+    // waits for a whole block: lines from a pipe or a terminal are handled as they come (--every
+    // rows appear as their lines arrive), and a failing read cannot take with it bytes that
+    // were read before it.
     char* const into = buffer.data() + end;
     const auto room = static_cast<std::streamsize>(buffer.size() - end);
     errno = 0;
     std::streamsize got = in.readsome(into, room);
-    if (got == 0 && in) {
-      in.read(into, room);
-      got = in.gcount();
+    if (got == 0 && in && in.peek() != std::istream::traits_type::eof()) {
+      got = in.readsome(into, room);
     }
     end += static_cast<std::size_t>(got);
     if (bytes_read != nullptr) *bytes_read += static_cast<std::uint64_t>(got);
@@ -77,7 +78,7 @@ coflow::generator<input_line> read_lines(std::istream& in, std::string name,
       read_errno = errno;
       failed = true;
       at_end = true;
-    } else if (!in) {
+    } else if (!in || in.eof()) {
       at_end = true;
     }
   }
@@ -88,7 +89,9 @@ coflow::generator<input_line> read_lines(std::istream& in, std::string name,
   }
   // The last line need not end with a line end.
   if (begin < end) {
-    co_yield input_line{++number, text_of(buffer.data() + begin, buffer.data() + end)};
+    // The text first: text_of looks at `number` to find the first line.
+    const std::string_view text = text_of(buffer.data() + begin, buffer.data() + end);
+    co_yield input_line{++number, text};
   }
 }
 

@@ -1055,6 +1055,40 @@ TEST(ReadLines, ReadsALineLongerThanManyBlocks) {
   EXPECT_EQ(texts[1], "2");
 }
 
+// A pipe whose writer sends one line at a time: each refill of the buffer is one line.
+class trickling_source : public std::streambuf {
+ public:
+  explicit trickling_source(std::vector<std::string> chunks) : chunks_(std::move(chunks)) {}
+  std::size_t refills = 0;
+
+ protected:
+  int_type underflow() override {
+    if (refills == chunks_.size()) return traits_type::eof();
+    std::string& chunk = chunks_[refills++];
+    setg(chunk.data(), chunk.data(), chunk.data() + chunk.size());
+    return traits_type::to_int_type(chunk[0]);
+  }
+
+ private:
+  std::vector<std::string> chunks_;
+};
+
+TEST(ReadLines, YieldsALineAsSoonAsItArrivesWithoutWaitingForABlock) {
+  trickling_source source({"1\n", "2\n", "3"});
+  std::istream in(&source);
+  auto lines = read_lines(in, "pipe");
+  auto line = lines.begin();
+  EXPECT_EQ(line->text, "1");
+  EXPECT_EQ(source.refills, 1u);  // the second line was not waited for
+  ++line;
+  EXPECT_EQ(line->text, "2");
+  EXPECT_EQ(source.refills, 2u);
+  ++line;
+  EXPECT_EQ(line->text, "3");
+  ++line;
+  EXPECT_TRUE(line == lines.end());
+}
+
 TEST(Trim, RemovesSpacesTabsAndLineEndsAroundTheTextOnly) {
   EXPECT_EQ(trim(""), "");
   EXPECT_EQ(trim(" \t\r\n"), "");
