@@ -1,7 +1,8 @@
 // tools/stream_stats/sources.hpp
 //
 // Where stream_stats' lines come from: a stream (a file, stdin), or the built-in stream of
-// generated sensor readings. Both are coflow generators: lazy, one line in memory at a time.
+// generated sensor readings. Both are coflow generators: lazy, one block of lines (read_lines)
+// or one line (sensor_lines) in memory at a time.
 //
 //   std::ifstream file("readings.csv");
 //   for (stream_stats::input_line line : stream_stats::read_lines(file, "readings.csv")) ...

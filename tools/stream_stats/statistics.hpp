@@ -79,7 +79,7 @@ std::string distinct_error_text();
 
 /// column_statistics is the running state of one column's statistics. The state that only
 /// --sum, --distinct and --quantiles need is allocated only when the configuration asks for it,
-/// so that a column without them (and each --by key's) takes about 150 bytes, not 700.
+/// so that a column without them (and each --by key's) takes 168 bytes, not 712.
 class column_statistics {
  public:
   using value_type = double;
