@@ -1,7 +1,7 @@
 // coflow/operators/group_by.hpp
 //
 // sinks::group_by(key_fn, aggregate): a sink that runs a fresh copy of a sub-pipeline for each
-// distinct key; the result is a std::map from each key to that copy's result.
+// distinct key; the result is a std::map from each key to that copy's result, in key order.
 //
 //   struct reading { std::string sensor; double value; };
 //   std::map<std::string, std::optional<double>> means = coflow::run(
@@ -19,8 +19,14 @@
 //   v is then moved into its key's group. A group whose aggregate is done (a take(n) that is
 //   full) gets no more values; its later values are dropped. group_by itself is never done,
 //   since a new key may come. At end of stream every group is finished in key order and the
-//   result is std::map<Key, R> with R the aggregate's result (std::monostate when it is void).
-//   An empty stream gives an empty map.
+//   result is std::map<Key, R> with R the aggregate's result (std::monostate when it is void);
+//   each group is destroyed as soon as its result is in the map, so that the groups and the
+//   results are never all alive at once. An empty stream gives an empty map.
+// Groups: in a std::unordered_map (sinks::group_key_hash, sinks::group_key_equal) when the key
+//   is a number, an enum, a pointer or a std::basic_string, a std::pair, std::tuple or
+//   std::array of such keys, or a container of them that holds no floating-point value; else
+//   (your own types, std::optional, ...) in a std::map. Either way the result's order is the
+//   key order, and keys are compared as below.
 // NaN keys: a floating-point key (float, double, long double, also as an element of a
 //   std::pair, std::tuple or std::array key) is ordered by sinks::group_key_less: every NaN,
 //   whatever its sign or payload, falls in one group, ordered after every number (pandas'
@@ -38,25 +44,32 @@
 //   are not finished, and every group is destroyed with the pipeline.
 // Lifetime: the sink owns key_fn and the aggregate description (lvalue arguments are copied,
 //   rvalues moved); the map owns the bound groups.
-// Cost: per value, one call of key_fn and one map lookup, O(log groups); a key that key_fn
-//   returns by reference or as a std::string_view is copied only for a new group. Per new key, one
-//   map node and the aggregate's own bind (coroutine frames, if it has coroutine stages).
+// Cost: per value, one call of key_fn and one lookup: a hash and O(1) comparisons expected in
+//   the hash map (O(log groups) comparisons in a std::map); a key that key_fn returns by
+//   reference or as a std::string_view is looked up as it is and copied only for a new group.
+//   Per new key, one node and the aggregate's own bind (coroutine frames, if it has coroutine
+//   stages). At the end, sorting the groups (O(groups log groups)) and one result-map node per
+//   group, each made as its group is freed.
 #pragma once
 
 #include "pipeline/detail/require_cpp20.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <concepts>
 #include <cstddef>
 #include <functional>
+#include <limits>
 #include <map>
 #include <ranges>
 #include <string>
 #include <string_view>
 #include <tuple>
 #include <type_traits>
+#include <unordered_map>
 #include <utility>
+#include <vector>
 
 #include "operators/detail/branch.hpp"
 #include "pipeline/compose.hpp"
@@ -160,6 +173,102 @@ bool group_key_less(const A& a, const B& b) {
   }
 }
 
+// group_key_equal(a, b) is the equality that goes with group_key_less: every NaN equal to every
+// other, -0.0 equal to +0.0, tuples and ranges element by element, the rest by operator==
+// (a std::string equals a std::string_view without a copy).
+template <class A, class B>
+bool group_key_equal(const A& a, const B& b);
+
+template <std::size_t I, class A, class B>
+bool group_key_tuple_equal(const A& a, const B& b) {
+  if constexpr (I == std::tuple_size_v<A>) {
+    return true;
+  } else {
+    return group_key_equal(std::get<I>(a), std::get<I>(b)) && group_key_tuple_equal<I + 1>(a, b);
+  }
+}
+
+// std_hashable<K>: std::hash<K> is enabled (a disabled one cannot be called).
+template <class K>
+concept std_hashable = requires(const K& k) {
+  { std::hash<K>{}(k) } -> std::convertible_to<std::size_t>;
+};
+
+template <class A, class B>
+bool group_key_equal(const A& a, const B& b) {
+  if constexpr (std::is_floating_point_v<A> && std::is_floating_point_v<B>) {
+    return a == b || (std::isnan(a) && std::isnan(b));
+  } else if constexpr (is_group_key_tuple_v<A> && is_group_key_tuple_v<B>) {
+    return group_key_tuple_equal<0>(a, b);
+  } else if constexpr (!std_hashable<A> && std::ranges::sized_range<A> &&
+                       std::ranges::sized_range<B>) {
+    return std::ranges::equal(a, b,
+                              [](const auto& x, const auto& y) { return group_key_equal(x, y); });
+  } else {
+    return std::equal_to<>{}(a, b);
+  }
+}
+
+template <class K>
+inline constexpr bool is_group_key_string_v = false;
+template <class C, class Traits, class Alloc>
+inline constexpr bool is_group_key_string_v<std::basic_string<C, Traits, Alloc>> = true;
+
+// hashable_group_key<K>: group_by keeps groups of key K in a hash map: group_key_hash hashes
+// it consistently with group_key_equal, and both agree with the order of the result.
+template <class K>
+constexpr bool hashable_group_key() {
+  if constexpr (std::is_floating_point_v<K>) {
+    return true;
+  } else if constexpr (is_group_key_tuple_v<K>) {
+    return []<std::size_t... I>(std::index_sequence<I...>) {
+      return (hashable_group_key<std::remove_cv_t<std::tuple_element_t<I, K>>>() && ...);
+    }
+    (std::make_index_sequence<std::tuple_size_v<K>>());
+  } else if constexpr (std::is_arithmetic_v<K> || std::is_enum_v<K> || std::is_pointer_v<K> ||
+                       is_group_key_string_v<K>) {
+    return std_hashable<K>;
+  } else if constexpr (std::ranges::sized_range<K> && !std::ranges::view<K>) {
+    // Not a container of floating-point values: the result map orders it with its operator<,
+    // under which NaN breaks the order, so it stays in a std::map as before.
+    using element = std::remove_cv_t<std::ranges::range_value_t<K>>;
+    return !nan_group_key_v<element> && hashable_group_key<element>();
+  } else {
+    // Your own types, std::optional, ...: their operator== and std::hash (if any) need not
+    // agree with the operator< that orders the result.
+    return false;
+  }
+}
+
+inline std::size_t combine_group_hashes(std::size_t seed, std::size_t hash) noexcept {
+  // boost::hash_combine's mixing, on 64 bits.
+  return seed ^ (hash + 0x9e3779b97f4a7c15ULL + (seed << 12) + (seed >> 4));
+}
+
+template <class K>
+std::size_t group_key_hash(const K& k) {
+  if constexpr (std::is_floating_point_v<K>) {
+    // One hash for every NaN, one for -0.0 and +0.0 (x + 0.0 is +0.0 for both).
+    if (std::isnan(k)) return std::hash<K>{}(std::numeric_limits<K>::quiet_NaN());
+    return std::hash<K>{}(k + K(0));
+  } else if constexpr (is_group_key_tuple_v<K>) {
+    return []<std::size_t... I>(const K& key, std::index_sequence<I...>) {
+      std::size_t seed = 0;
+      ((seed = combine_group_hashes(seed, group_key_hash(std::get<I>(key)))), ...);
+      return seed;
+    }
+    (k, std::make_index_sequence<std::tuple_size_v<K>>());
+  } else if constexpr (std_hashable<K>) {
+    // A std::string and a std::string_view of the same characters hash alike (the standard
+    // says so), which is what looking up a string key by a view needs.
+    return std::hash<K>{}(k);
+  } else {
+    std::size_t seed = std::ranges::size(k);
+    for (const auto& part : k) seed = combine_group_hashes(seed, group_key_hash(part));
+    return seed;
+  }
+}
+
 template <class In, class KeyFn>
 using group_key_t =
     typename owning_group_key<std::decay_t<std::invoke_result_t<KeyFn&, const In&>>>::type;
@@ -180,6 +289,26 @@ struct group_key_less {
   }
 };
 
+/// group_key_hash hashes keys the way group_by groups them: every NaN alike, -0.0 and +0.0
+/// alike, pairs, tuples, arrays and containers from their elements, other keys by std::hash.
+/// group_key_equal is the equality that goes with it. Both are transparent (a std::string_view
+/// finds a std::string key).
+struct group_key_hash {
+  using is_transparent = void;
+  template <class K>
+  std::size_t operator()(const K& k) const {
+    return detail::group_key_hash(k);
+  }
+};
+
+struct group_key_equal {
+  using is_transparent = void;
+  template <class A, class B>
+  bool operator()(const A& a, const B& b) const {
+    return detail::group_key_equal(a, b);
+  }
+};
+
 }  // namespace sinks
 
 namespace detail {
@@ -191,24 +320,38 @@ using group_result_t =
     std::map<Key, R,
              std::conditional_t<nan_group_key_v<Key>, sinks::group_key_less, std::less<Key>>>;
 
+/// group_map_t<Key, Group> is where group_by keeps its groups while they run: a hash map when
+/// the key can be hashed, else a std::map.
+template <class Key, class Group>
+using group_map_t = std::conditional_t<
+    hashable_group_key<Key>(),
+    std::unordered_map<Key, Group, sinks::group_key_hash, sinks::group_key_equal>,
+    std::map<Key, Group, sinks::group_key_less>>;
+
 template <class In, class KeyFn, class Aggregate>
 class group_by_node {
   using key_type = group_key_t<In, KeyFn>;
   using node_type = branch_node_t<In, const Aggregate&>;
+  using group_map = group_map_t<key_type, branch<In, node_type>>;
+  static constexpr bool hashed = hashable_group_key<key_type>();
 
  public:
+  using result_type = group_result_t<key_type, branch_result_t<node_type>>;
+
   group_by_node(KeyFn key_fn, Aggregate aggregate)
       : key_fn_(std::move(key_fn)), aggregate_(std::move(aggregate)) {}
 
   bool push(In&& value) {
-    // Looked up as key_fn returns it, so that a key returned by reference (a pointer to a
-    // data member) is copied only when it starts a new group.
+    // Looked up as key_fn returns it (both maps are transparent), so that a key returned by
+    // reference or as a std::string_view is copied only when it starts a new group.
     decltype(auto) key = std::invoke(key_fn_, std::as_const(value));
-    auto it = groups_.lower_bound(key);
-    if (it == groups_.end() || groups_.key_comp()(key, it->first)) {
-      it = groups_.emplace_hint(it, std::piecewise_construct,
-                                std::forward_as_tuple(std::forward<decltype(key)>(key)),
-                                std::forward_as_tuple(coflow::bind_chain<In>(aggregate_)));
+    auto it = groups_.find(key);
+    if (it == groups_.end()) {
+      it = groups_
+               .emplace(std::piecewise_construct,
+                        std::forward_as_tuple(std::forward<decltype(key)>(key)),
+                        std::forward_as_tuple(coflow::bind_chain<In>(aggregate_)))
+               .first;
     }
     if (it->second.accepting()) it->second.push(std::move(value));
     return true;
@@ -216,18 +359,30 @@ class group_by_node {
 
   [[nodiscard]] bool done() const { return false; }
 
-  group_result_t<key_type, branch_result_t<node_type>> finish() {
-    group_result_t<key_type, branch_result_t<node_type>> results;
-    for (auto& [key, group] : groups_) results.emplace_hint(results.end(), key, group.finish());
+  result_type finish() {
+    std::vector<typename group_map::iterator> in_order;
+    in_order.reserve(groups_.size());
+    for (auto it = groups_.begin(); it != groups_.end(); ++it) in_order.push_back(it);
+    if constexpr (hashed) {
+      std::sort(in_order.begin(), in_order.end(),
+                [](const auto& a, const auto& b) { return group_key_less(a->first, b->first); });
+    }
+    result_type results;
+    for (const auto& it : in_order) {
+      // Taken out of the map, the group is destroyed once its result is in: one of the two is
+      // alive for each key, never both for every key. (Extracting one element keeps every other
+      // iterator valid.)
+      auto group = groups_.extract(it);
+      auto result = group.mapped().finish();
+      results.emplace_hint(results.end(), std::move(group.key()), std::move(result));
+    }
     return results;
   }
 
  private:
   [[no_unique_address]] KeyFn key_fn_;
   Aggregate aggregate_;
-  // Transparent: a key is looked up as key_fn returns it (a std::string_view, say) and copied
-  // into an owning key_type only when it starts a new group.
-  std::map<key_type, branch<In, node_type>, sinks::group_key_less> groups_;
+  group_map groups_;
 };
 
 }  // namespace detail

@@ -3,13 +3,17 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <concepts>
+#include <cstdint>
 #include <initializer_list>
 #include <iterator>
 #include <limits>
 #include <map>
+#include <numeric>
 #include <optional>
+#include <random>
 #include <range/v3/view/iota.hpp>
 #include <range/v3/view/transform.hpp>
 #include <span>
@@ -23,6 +27,7 @@
 #include <vector>
 
 #include "operators/averager.hpp"
+#include "operators/count.hpp"
 #include "operators/filter.hpp"
 #include "operators/for_each.hpp"
 #include "operators/last.hpp"
@@ -336,6 +341,127 @@ TEST(GroupBy, CopiesAStringViewKeyIntoAStringThatOutlivesTheValue) {
   ASSERT_EQ(groups.size(), 2u);
   EXPECT_EQ(groups.at(a), (std::vector{1, 3, 5}));
   EXPECT_EQ(groups.at(b), (std::vector{2, 4}));
+}
+
+// --- where the groups live ---------------------------------------------------------------
+
+static_assert(coflow::detail::hashable_group_key<int>());
+static_assert(coflow::detail::hashable_group_key<double>());
+static_assert(coflow::detail::hashable_group_key<std::string>());
+static_assert(coflow::detail::hashable_group_key<std::pair<std::string, double>>());
+static_assert(coflow::detail::hashable_group_key<std::array<float, 2>>());
+static_assert(coflow::detail::hashable_group_key<std::vector<std::string>>());
+static_assert(coflow::detail::hashable_group_key<std::map<int, std::string>>());  // const int keys
+
+// A key with an order and no hash: its groups live in a std::map, as before.
+struct ordered_only {
+  int value;
+  friend auto operator<=>(const ordered_only&, const ordered_only&) = default;
+};
+static_assert(!coflow::detail::hashable_group_key<ordered_only>());
+// Ordered by their own operator< in the result, which NaN breaks: kept in a std::map as before.
+static_assert(!coflow::detail::hashable_group_key<std::optional<double>>());
+static_assert(!coflow::detail::hashable_group_key<std::vector<double>>());
+static_assert(!coflow::detail::hashable_group_key<std::pair<int, ordered_only>>());
+
+TEST(GroupKeyHash, HashesAViewLikeTheStringItFinds) {
+  const sinks::group_key_hash hash;
+  const std::string text(40, 'k');
+  EXPECT_EQ(hash(std::string_view(text)), hash(text));
+  EXPECT_EQ(hash(std::pair(std::string_view(text), 1)), hash(std::pair(text, 1)));
+  EXPECT_TRUE(sinks::group_key_equal{}(std::string_view(text), text));
+  EXPECT_FALSE(sinks::group_key_equal{}(std::string_view("k"), text));
+}
+
+TEST(GroupKeyHash, HashesEveryNanAlikeAndBothZerosAlike) {
+  const sinks::group_key_hash hash;
+  const sinks::group_key_equal equal;
+  EXPECT_EQ(hash(nan), hash(-nan));
+  EXPECT_TRUE(equal(nan, -nan));
+  EXPECT_EQ(hash(0.0), hash(-0.0));
+  EXPECT_TRUE(equal(0.0, -0.0));
+  EXPECT_FALSE(equal(nan, 0.0));
+  EXPECT_EQ(hash(std::tuple(nan, 1)), hash(std::tuple(-nan, 1)));
+  EXPECT_FALSE(equal(std::vector{1.0}, std::vector{1.0, 1.0}));
+}
+
+TEST(GroupBy, GivesItsResultInKeyOrderWhateverTheOrderKeysCameIn) {
+  std::vector<int> values(5000);
+  std::iota(values.begin(), values.end(), 0);
+  std::shuffle(values.begin(), values.end(), std::mt19937(7));
+  auto groups = coflow::run(values, sinks::group_by([](int v) { return v / 2; }, sinks::count()));
+  ASSERT_EQ(groups.size(), 2500u);
+  int expected = 0;
+  for (const auto& [key, count] : groups) {
+    EXPECT_EQ(key, expected++);
+    EXPECT_EQ(count, 2u);
+  }
+}
+
+TEST(GroupBy, PutsMinusZeroAndZeroInOneGroup) {
+  auto groups = coflow::run(std::vector{0.0, 1.0, -0.0, 0.0},
+                            sinks::group_by([](double x) { return x; }, sinks::count()));
+  ASSERT_EQ(groups.size(), 2u);
+  EXPECT_EQ(groups.at(0.0), 3u);
+  EXPECT_EQ(groups.at(-0.0), 3u);
+}
+
+TEST(GroupBy, GroupsByAContainerOfStrings) {
+  using key = std::vector<std::string>;
+  auto groups =
+      coflow::run(std::vector<key>{{"b", "x"}, {"a"}, {"b", "x"}, {"b"}, {"a"}, {}},
+                  sinks::group_by([](const key& k) -> const key& { return k; }, sinks::count()));
+  EXPECT_EQ(groups,
+            (std::map<key, std::uint64_t>{{{}, 1}, {{"a"}, 2}, {{"b"}, 1}, {{"b", "x"}, 2}}));
+}
+
+TEST(GroupBy, GroupsByAKeyThatHasAnOrderButNoHash) {
+  auto groups = coflow::run(std::vector{3, 1, 3, 2},
+                            sinks::group_by([](int v) { return ordered_only{v}; }, sinks::count()));
+  std::vector<int> keys;
+  for (const auto& [key, count] : groups) keys.push_back(key.value);
+  EXPECT_EQ(keys, (std::vector{1, 2, 3}));
+  EXPECT_EQ(groups.at(ordered_only{3}), 2u);
+}
+
+// A sink that counts its live copies, to see how many groups are alive while group_by finishes.
+struct live_groups {
+  static inline int alive = 0;
+  static inline std::vector<int> alive_at_finish;
+};
+
+template <class In>
+struct counted_sink_node {
+  counted_sink_node() { ++live_groups::alive; }
+  counted_sink_node(counted_sink_node&&) noexcept { ++live_groups::alive; }
+  counted_sink_node(const counted_sink_node&) = delete;
+  counted_sink_node& operator=(const counted_sink_node&) = delete;
+  counted_sink_node& operator=(counted_sink_node&&) = delete;
+  ~counted_sink_node() { --live_groups::alive; }
+  bool push(In&&) { return true; }
+  [[nodiscard]] bool done() const { return false; }
+  int finish() {
+    live_groups::alive_at_finish.push_back(live_groups::alive);
+    return 0;
+  }
+};
+
+struct counted_sink : coflow::sink_interface {
+  template <class In>
+  auto open() const {
+    return counted_sink_node<In>();
+  }
+};
+
+TEST(GroupBy, FreesEachGroupOnceItsResultIsTaken) {
+  live_groups::alive_at_finish.clear();
+  {
+    auto groups = coflow::run(std::vector{1, 2, 3, 4, 6}, sinks::group_by(mod3, counted_sink{}));
+    EXPECT_EQ(groups.size(), 3u);
+    // Each group finishes while the ones before it in key order are gone already.
+    EXPECT_EQ(live_groups::alive_at_finish, (std::vector{3, 2, 1}));
+  }
+  EXPECT_EQ(live_groups::alive, 0);
 }
 
 }  // namespace

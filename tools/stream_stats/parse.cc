@@ -9,12 +9,20 @@
 
 namespace stream_stats {
 
+namespace {
+
+// A comparison per character: find_first_not_of(" \t\r\n") calls memchr on the four blanks
+// for each character it looks at, which costs more than the number it finds.
+constexpr bool is_blank(char c) noexcept { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+}  // namespace
+
 std::string_view trim(std::string_view text) noexcept {
-  constexpr std::string_view blanks = " \t\r\n";
-  const auto first = text.find_first_not_of(blanks);
-  if (first == std::string_view::npos) return {};
-  const auto last = text.find_last_not_of(blanks);
-  return text.substr(first, last - first + 1);
+  const char* first = text.data();
+  const char* last = first + text.size();
+  while (first != last && is_blank(*first)) ++first;
+  while (last != first && is_blank(last[-1])) --last;
+  return {first, static_cast<std::size_t>(last - first)};
 }
 
 std::string_view describe(number_problem problem) noexcept {

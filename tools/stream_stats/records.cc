@@ -147,7 +147,11 @@ bool any_by_name(const reader_config& config) {
 
 record parse_plain_line(const input_line& line) {
   const parsed_number number = check_number(line.text);
-  if (number.value) return sample{{*number.value}, {}};
+  if (number.value) {
+    sample s;
+    s.values.push_back(*number.value);
+    return s;
+  }
   if (number.problem == number_problem::empty) return bad_line(line, "empty line");
   return bad_line(line, std::string(describe(number.problem)));
 }

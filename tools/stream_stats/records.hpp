@@ -34,6 +34,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -62,6 +63,25 @@ struct sample {
   sample_values values;
   sample_key key;
   double time = 0;
+
+  sample() = default;
+  sample(sample_values values_in, sample_key key_in = {}, double time_in = 0)
+      : values(std::move(values_in)), key(std::move(key_in)), time(time_in) {}
+  sample(const sample&) = default;
+  sample& operator=(const sample&) = default;
+  sample& operator=(sample&&) = default;
+  /// The move that every line's sample takes on its way to the statistics (into its record,
+  /// out of it), made cheap for the common sample, one value and no key: boost's small_vector
+  /// moves its in-place elements through a generic loop, even none of them, which costs about
+  /// as much as parsing the number.
+  sample(sample&& other) : time(other.time) {
+    if (other.values.size() == 1) {
+      values.push_back(other.values.front());
+    } else {
+      values = std::move(other.values);
+    }
+    if (!other.key.empty()) key = std::move(other.key);
+  }
 
   friend bool operator==(const sample&, const sample&) = default;
 };

@@ -11,24 +11,87 @@
 #include <numbers>
 #include <random>
 #include <string_view>
+#include <vector>
 
 namespace stream_stats {
 
-coflow::generator<input_line> read_lines(std::istream& in, std::string name) {
-  std::string text;
+namespace {
+
+constexpr std::size_t first_block_size = 4096;
+
+}  // namespace
+
+coflow::generator<input_line> read_lines(std::istream& in, std::string name,
+                                         std::uint64_t* bytes_read, std::size_t block_size) {
+  // The unread bytes are buffer[begin, end); no '\n' is in buffer[begin, scanned). A line longer
+  // than the buffer doubles it, so that any line fits (as std::getline's string grows). The
+  // blocks start small and double up to block_size, so that a run that stops early (its output
+  // closed, say) has read little more than it used.
+  block_size = std::max<std::size_t>(block_size, 1);
+  std::vector<char> buffer(std::min<std::size_t>(block_size, first_block_size));
+  std::size_t begin = 0;
+  std::size_t scanned = 0;
+  std::size_t end = 0;
   std::uint64_t number = 0;
-  errno = 0;
-  while (std::getline(in, text)) {
-    if (!text.empty() && text.back() == '\r') text.pop_back();
-    // A byte order mark is no part of the first line's text (nor of a CSV header's name).
-    if (number == 0 && text.starts_with("\xEF\xBB\xBF")) text.erase(0, 3);
-    co_yield input_line{++number, text};
+  int read_errno = 0;
+  bool failed = false;
+  bool at_end = false;
+  // The text of a line without its line end: a "\r" before the "\n" (or at the end of the
+  // last line) is no part of it, nor a byte order mark at the start of the stream.
+  auto text_of = [&number](const char* first, const char* last) {
+    if (last != first && last[-1] == '\r') --last;
+    std::string_view text(first, static_cast<std::size_t>(last - first));
+    if (number == 0 && text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
+    return text;
+  };
+  for (;;) {
+    while (const void* newline = std::memchr(buffer.data() + scanned, '\n', end - scanned)) {
+      const char* const last = static_cast<const char*>(newline);
+      const std::string_view text = text_of(buffer.data() + begin, last);
+      begin = scanned = static_cast<std::size_t>(last - buffer.data()) + 1;
+      co_yield input_line{++number, text};
+    }
+    scanned = end;
+    if (at_end) break;
+    // The part of a line left over moves to the front, and the next block is read after it.
+    std::memmove(buffer.data(), buffer.data() + begin, end - begin);
+    end -= begin;
+    scanned -= begin;
+    begin = 0;
+    if (end == buffer.size() || buffer.size() < block_size) buffer.resize(buffer.size() * 2);
+    // What the stream has at hand (readsome: for a file, up to a block in one read(2)); when it
+    // has nothing, peek waits for the next bytes and readsome takes what came. Never a read that
+    // waits for a whole block: lines from a pipe or a terminal are handled as they come (--every
+    // rows appear as their lines arrive), and a failing read cannot take with it bytes that
+    // were read before it.
+    char* const into = buffer.data() + end;
+    const auto room = static_cast<std::streamsize>(buffer.size() - end);
     errno = 0;
+    std::streamsize got = in.readsome(into, room);
+    if (got == 0 && in && in.peek() != std::istream::traits_type::eof()) {
+      got = in.readsome(into, room);
+    }
+    end += static_cast<std::size_t>(got);
+    if (bytes_read != nullptr) *bytes_read += static_cast<std::uint64_t>(got);
+    if (in.bad()) {
+      // The lines read whole before the failure still count; a line cut by it does not.
+      read_errno = errno;
+      failed = true;
+      at_end = true;
+    } else if (!in || in.eof()) {
+      at_end = true;
+    }
   }
-  if (in.bad()) {
-    const int error = errno;
-    throw input_error(fmt::format("{}: read error after line {}{}", name, number,
-                                  error != 0 ? fmt::format(": {}", std::strerror(error)) : ""));
+  if (failed) {
+    throw input_error(
+        fmt::format("{}: read error after line {}{}", name, number,
+                    read_errno != 0 ? fmt::format(": {}", std::strerror(read_errno)) : ""));
+  }
+  // The last line need not end with a line end.
+  if (begin < end) {
+    // The text first: text_of looks at `number` to find the first line.
+    const std::string_view text = text_of(buffer.data() + begin, buffer.data() + end);
+    co_yield input_line{++number, text};
   }
 }
 

@@ -4,7 +4,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <unordered_set>
 #include <utility>
+
+#include "operators/exact_quantiles.hpp"
+#include "operators/hyperloglog.hpp"
+#include "operators/kll_sketch.hpp"
+#include "operators/sum_state.hpp"
 
 namespace stream_stats {
 
@@ -16,6 +22,40 @@ std::string distinct_error_text() {
                      100 * sketch.relative_standard_error(), distinct_precision);
 }
 
+// What --sum, --distinct and --quantiles keep.
+struct column_statistics::extra_state {
+  coflow::sum_state<double> sum;                              // --sum: compensated
+  coflow::exact_quantiles<double> quantiles;                  // --quantiles
+  std::optional<coflow::kll_sketch<double>> quantile_sketch;  // --approx --quantiles
+  std::unordered_set<double> distinct;                        // --distinct
+  std::optional<coflow::hyperloglog<double>> sketch;  // --approx --distinct, from the first value
+};
+
+column_statistics::column_statistics(std::shared_ptr<const statistics_config> config)
+    : config_(std::move(config)), alpha_(config_ ? config_->alpha : alpha_) {
+  if (config_ && (config_->sum || config_->distinct || !config_->quantiles.empty())) {
+    extras_ = std::make_unique<extra_state>();
+  }
+}
+
+column_statistics::column_statistics(const column_statistics& other)
+    : config_(other.config_),
+      alpha_(other.alpha_),
+      moments_(other.moments_),
+      extrema_(other.extrema_),
+      ewma_(other.ewma_),
+      first_(other.first_),
+      extras_(other.extras_ ? std::make_unique<extra_state>(*other.extras_) : nullptr) {}
+
+column_statistics& column_statistics::operator=(const column_statistics& other) {
+  if (this != &other) *this = column_statistics(other);
+  return *this;
+}
+
+column_statistics::column_statistics(column_statistics&&) noexcept = default;
+column_statistics& column_statistics::operator=(column_statistics&&) noexcept = default;
+column_statistics::~column_statistics() = default;
+
 void column_statistics::add(double x) {
   moments_.add(x);
   extrema_.add(x);
@@ -25,21 +65,21 @@ void column_statistics::add(double x) {
     ewma_ = alpha_ == 1 ? x : alpha_ * x + (1 - alpha_) * ewma_;
   }
   if (!extras_) return;
-  if (config_->sum) sum_.add(x);
+  if (config_->sum) extras_->sum.add(x);
   if (!config_->quantiles.empty()) {
     if (!config_->approx) {
-      quantiles_.add(x);
+      extras_->quantiles.add(x);
     } else {
-      if (!quantile_sketch_) quantile_sketch_.emplace();
-      quantile_sketch_->add(x);
+      if (!extras_->quantile_sketch) extras_->quantile_sketch.emplace();
+      extras_->quantile_sketch->add(x);
     }
   }
   if (config_->distinct) {
     if (!config_->approx) {
-      distinct_.insert(x + 0.0);  // -0 + 0 is 0: one value
+      extras_->distinct.insert(x + 0.0);  // -0 + 0 is 0: one value
     } else {
-      if (!sketch_) sketch_.emplace(distinct_precision);
-      sketch_->add(x);
+      if (!extras_->sketch) extras_->sketch.emplace(distinct_precision);
+      extras_->sketch->add(x);
     }
   }
 }
@@ -56,21 +96,25 @@ void column_statistics::merge(const column_statistics& other) {
                             (ewma_ - other.first_);
   moments_.merge(other.moments_);
   extrema_.merge(other.extrema_);
-  sum_.merge(other.sum_);
-  quantiles_.merge(other.quantiles_);
-  if (other.quantile_sketch_) {
-    if (quantile_sketch_) {
-      quantile_sketch_->merge(*other.quantile_sketch_);
+  if (!other.extras_) return;
+  if (!extras_) extras_ = std::make_unique<extra_state>();
+  extra_state& mine = *extras_;
+  const extra_state& theirs = *other.extras_;
+  mine.sum.merge(theirs.sum);
+  mine.quantiles.merge(theirs.quantiles);
+  if (theirs.quantile_sketch) {
+    if (mine.quantile_sketch) {
+      mine.quantile_sketch->merge(*theirs.quantile_sketch);
     } else {
-      quantile_sketch_ = other.quantile_sketch_;
+      mine.quantile_sketch = theirs.quantile_sketch;
     }
   }
-  distinct_.insert(other.distinct_.begin(), other.distinct_.end());
-  if (other.sketch_) {
-    if (sketch_) {
-      sketch_->merge(*other.sketch_);
+  mine.distinct.insert(theirs.distinct.begin(), theirs.distinct.end());
+  if (theirs.sketch) {
+    if (mine.sketch) {
+      mine.sketch->merge(*theirs.sketch);
     } else {
-      sketch_ = other.sketch_;
+      mine.sketch = theirs.sketch;
     }
   }
 }
@@ -78,8 +122,10 @@ void column_statistics::merge(const column_statistics& other) {
 summary column_statistics::result() const {
   summary s;
   s.count = moments_.count();
-  if (config_ && config_->sum) s.sum = sum_.result();
-  if (config_ && config_->distinct) s.distinct = sketch_ ? sketch_->result() : distinct_.size();
+  if (config_ && config_->sum) s.sum = extras_->sum.result();
+  if (config_ && config_->distinct) {
+    s.distinct = extras_->sketch ? extras_->sketch->result() : extras_->distinct.size();
+  }
   if (config_) s.quantiles.resize(config_->quantiles.size());
   if (s.count == 0) return s;
   s.mean = moments_.mean();
@@ -90,7 +136,8 @@ summary column_statistics::result() const {
   if (config_) {
     for (std::size_t i = 0; i < config_->quantiles.size(); ++i) {
       const double q = config_->quantiles[i];
-      s.quantiles[i] = quantile_sketch_ ? quantile_sketch_->quantile(q) : quantiles_.quantile(q);
+      s.quantiles[i] = extras_->quantile_sketch ? extras_->quantile_sketch->quantile(q)
+                                                : extras_->quantiles.quantile(q);
     }
   }
   return s;

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <optional>
@@ -32,9 +33,9 @@
 #include "operators/tumbling_count.hpp"
 #include "operators/tumbling_time.hpp"
 #include "operators/window.hpp"
+#include "pipeline/compose.hpp"
 #include "pipeline/profile/instrumented.hpp"
 #include "pipeline/profile/named.hpp"
-#include "pipeline/run.hpp"
 #include "tools/stream_stats/sources.hpp"
 #include "tools/stream_stats/statistics.hpp"
 #include "tools/stream_stats/windows.hpp"
@@ -80,15 +81,31 @@ struct overall_feed {
   }
 };
 
-// Ends the stream where the source fails to read, keeping the reason for after the report: what
-// was read before the failure is still counted, grouped and shown.
-coflow::generator<input_line> until_read_error(coflow::generator<input_line> lines,
-                                               std::string* error) {
-  try {
-    for (const input_line& line : lines) co_yield line;
-  } catch (const input_error& e) {
-    *error = e.what();
+// Runs `lines` through `pipeline` as coflow::run does, except that where the source fails to
+// read (an input_error from the source, not from a stage) the stream ends, with the reason kept
+// in *error: what was read before the failure is still counted, grouped and shown. (A generator
+// wrapping the source would do the same at the cost of one more resume per line.)
+template <class Pipeline>
+auto run_until_read_error(coflow::generator<input_line>& lines, Pipeline&& pipeline,
+                          std::string* error) {
+  auto head = coflow::bind_chain<input_line>(std::forward<Pipeline>(pipeline));
+  auto read = [error](auto&& advance) {
+    try {
+      advance();
+      return true;
+    } catch (const input_error& e) {
+      *error = e.what();
+      return false;
+    }
+  };
+  std::optional<decltype(lines.begin())> line;
+  if (!head.done() && read([&] { line.emplace(lines.begin()); })) {
+    while (*line != lines.end()) {
+      if (!head.push(input_line(**line))) break;
+      if (!read([&] { ++*line; })) break;
+    }
   }
+  return head.finish();
 }
 
 template <class Alternative>
@@ -157,7 +174,6 @@ report compute_with(const options& o, coflow::generator<input_line> lines, repor
   auto feed = sinks::for_each(overall_feed{&overall, &writer, o.every, ticks});
 
   report result;
-  lines = until_read_error(std::move(lines), &result.read_error);
   auto take_bad_lines = [&result](auto& bad) {
     result.first_malformed = std::move(std::get<0>(bad));
     result.malformed_count = std::get<1>(bad);
@@ -171,18 +187,25 @@ report compute_with(const options& o, coflow::generator<input_line> lines, repor
                                           named("overall+by key", sinks::tee(statistics, per_key)));
       auto pipeline = probe("", named("parse", parse_records(config, &header)) |
                                     sinks::partition(holds<sample>, samples, bad_lines));
-      auto [by_key, bad] = coflow::run(lines, std::move(pipeline));
+      auto [by_key, bad] = run_until_read_error(lines, std::move(pipeline), &result.read_error);
       take_bad_lines(bad);
       result.grouped = true;
-      for (auto& [key, key_statistics] : std::get<1>(by_key)) {
-        result.groups.push_back({{key.begin(), key.end()}, key_statistics.result()});
+      // Each key's statistics are freed once its row is made, so that the two are not both
+      // alive for every key (a million keys are hundreds of MiB).
+      auto& per_key_statistics = std::get<1>(by_key);
+      result.groups.reserve(per_key_statistics.size());
+      while (!per_key_statistics.empty()) {
+        auto node = per_key_statistics.extract(per_key_statistics.begin());
+        result.groups.push_back({{std::make_move_iterator(node.key().begin()),
+                                  std::make_move_iterator(node.key().end())},
+                                 node.mapped().result()});
       }
     } else {
       auto samples = probe("samples", named("value", ops::transform(take_out<sample>)) |
                                           named("statistics", statistics));
       auto pipeline = probe("", named("parse", parse_records(config, &header)) |
                                     sinks::partition(holds<sample>, samples, bad_lines));
-      auto outcome = coflow::run(lines, std::move(pipeline));
+      auto outcome = run_until_read_error(lines, std::move(pipeline), &result.read_error);
       take_bad_lines(outcome.second);
     }
   };
@@ -304,15 +327,6 @@ std::string nothing_parsed(const options& o, const report& result) {
   return message;
 }
 
-// Counts the bytes of the lines that pass (with their line ends), for the progress line.
-coflow::generator<input_line> counting_bytes(coflow::generator<input_line> lines,
-                                             std::uint64_t* bytes) {
-  for (const input_line& line : lines) {
-    *bytes += line.text.size() + 1;
-    co_yield line;
-  }
-}
-
 report_layout layout_for(const options& o) {
   report_layout layout;
   layout.alpha = o.alpha;
@@ -365,7 +379,7 @@ int execute(const options& given, std::istream& in, std::ostream& out, std::ostr
       if (ec) total_bytes = 0;
     }
     show_progress = total_bytes > 0;
-    lines = counting_bytes(read_lines(file, path), &bytes_read);
+    lines = read_lines(file, path, &bytes_read);
   }
 
   report_writer writer(o.format, layout_for(o), out);

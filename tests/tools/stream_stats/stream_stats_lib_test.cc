@@ -1014,6 +1014,91 @@ TEST(ReadLines, SkipsAByteOrderMarkAtTheStartOnly) {
                                                                         "1"}));
 }
 
+// The lines as std::getline reads them (a "\r" at the end of each taken off, a byte order mark
+// at the start dropped): what read_lines must yield whatever its block size.
+std::vector<std::string> getline_texts(const std::string& input) {
+  std::istringstream in(input);
+  std::vector<std::string> texts;
+  for (std::string text; std::getline(in, text);) {
+    if (!text.empty() && text.back() == '\r') text.pop_back();
+    if (texts.empty() && text.starts_with("\xef\xbb\xbf")) text.erase(0, 3);
+    texts.push_back(text);
+  }
+  return texts;
+}
+
+TEST(ReadLines, YieldsTheSameLinesWhereverTheBlocksSplitThem) {
+  const std::string long_line(1000, 'x');
+  for (const std::string& input :
+       {std::string(""), std::string("\n"), std::string("\n\n"), std::string("1"),
+        std::string("1\r"), std::string("\r\n\r\n"), std::string("1\r\n22\n333\r\n4444"),
+        std::string("a\r\r\nb\rc\n"), std::string("\xef\xbb\xbf") + "x\n" + long_line + "\n",
+        std::string("\xef\xbb"), std::string("\xef\xbb\xbf"), long_line,
+        long_line + "\r\n" + long_line + "\n\n" + long_line + "\r"}) {
+    for (std::size_t block : {1u, 2u, 3u, 5u, 64u, 4096u}) {
+      std::istringstream in(input);
+      EXPECT_EQ(texts_of(read_lines(in, "test", nullptr, block)), getline_texts(input))
+          << shown_text(input) << " in blocks of " << block;
+    }
+  }
+}
+
+TEST(ReadLines, ReadsALineLongerThanManyBlocks) {
+  std::string input(1'000'000, 'y');
+  input += "\n2\n";
+  std::istringstream in(input);
+  std::uint64_t bytes_read = 0;
+  const auto texts = texts_of(read_lines(in, "test", &bytes_read, 16));
+  EXPECT_EQ(bytes_read, input.size());
+  ASSERT_EQ(texts.size(), 2u);
+  EXPECT_EQ(texts[0].size(), 1'000'000u);
+  EXPECT_EQ(texts[1], "2");
+}
+
+// A pipe whose writer sends one line at a time: each refill of the buffer is one line.
+class trickling_source : public std::streambuf {
+ public:
+  explicit trickling_source(std::vector<std::string> chunks) : chunks_(std::move(chunks)) {}
+  std::size_t refills = 0;
+
+ protected:
+  int_type underflow() override {
+    if (refills == chunks_.size()) return traits_type::eof();
+    std::string& chunk = chunks_[refills++];
+    setg(chunk.data(), chunk.data(), chunk.data() + chunk.size());
+    return traits_type::to_int_type(chunk[0]);
+  }
+
+ private:
+  std::vector<std::string> chunks_;
+};
+
+TEST(ReadLines, YieldsALineAsSoonAsItArrivesWithoutWaitingForABlock) {
+  trickling_source source({"1\n", "2\n", "3"});
+  std::istream in(&source);
+  auto lines = read_lines(in, "pipe");
+  auto line = lines.begin();
+  EXPECT_EQ(line->text, "1");
+  EXPECT_EQ(source.refills, 1u);  // the second line was not waited for
+  ++line;
+  EXPECT_EQ(line->text, "2");
+  EXPECT_EQ(source.refills, 2u);
+  ++line;
+  EXPECT_EQ(line->text, "3");
+  ++line;
+  EXPECT_TRUE(line == lines.end());
+}
+
+TEST(Trim, RemovesSpacesTabsAndLineEndsAroundTheTextOnly) {
+  EXPECT_EQ(trim(""), "");
+  EXPECT_EQ(trim(" \t\r\n"), "");
+  EXPECT_EQ(trim("x"), "x");
+  EXPECT_EQ(trim(" \t1 2\r\n"), "1 2");
+  EXPECT_EQ(trim("\v1\f"), "\v1\f");  // blanks are the four above, as a CSV reader sees them
+  const std::string_view text = "  21.5 ";
+  EXPECT_EQ(trim(text).data(), text.data() + 2);  // a view into the text, never a copy
+}
+
 TEST(SensorLines, StartsWithAHeaderAndYieldsTheReadingsAsked) {
   const auto texts = texts_of(sensor_lines(1, 1000));
   ASSERT_GE(texts.size(), 1001u);
