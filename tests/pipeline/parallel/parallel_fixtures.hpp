@@ -1,0 +1,59 @@
+// Shared by the parallel tests: a counter of live objects, to see that every frame (and the
+// state a stage holds) is destroyed, and inputs.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <numeric>
+#include <ranges>
+#include <stdexcept>
+#include <vector>
+
+#include "pipeline/stage.hpp"
+
+namespace coflow::test {
+
+// counting::live() is how many `alive` objects exist; a stage that captures one is destroyed
+// when its count drops.
+struct counting {
+  static std::atomic<int>& count() {
+    static std::atomic<int> n = 0;
+    return n;
+  }
+  static void reset() { count() = 0; }
+  static int live() { return count().load(); }
+};
+
+struct alive {
+  alive() { ++counting::count(); }
+  alive(const alive&) { ++counting::count(); }
+  alive(alive&&) noexcept { ++counting::count(); }
+  alive& operator=(const alive&) = default;
+  alive& operator=(alive&&) noexcept = default;
+  ~alive() { --counting::count(); }
+};
+
+inline std::vector<int> iota_vector(std::size_t n) {
+  std::vector<int> xs(n);
+  std::iota(xs.begin(), xs.end(), 0);
+  return xs;
+}
+
+// 0, 1, 2, ... without end: only a done pipeline stops a run over it.
+inline auto endless_ints() { return std::views::iota(0); }
+
+// A sink whose finish() throws.
+struct throwing_at_finish : sink_interface {
+  template <class In>
+  struct node {
+    bool push(In&&) { return true; }
+    [[nodiscard]] bool done() const { return false; }
+    int finish() { throw std::logic_error("finish"); }
+  };
+  template <class In>
+  node<In> open() const {
+    return {};
+  }
+};
+
+}  // namespace coflow::test
