@@ -7,6 +7,8 @@
 #include <numeric>
 #include <ranges>
 #include <stdexcept>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "pipeline/stage.hpp"
@@ -53,6 +55,26 @@ struct throwing_at_finish : sink_interface {
   template <class In>
   node<In> open() const {
     return {};
+  }
+};
+
+// A stage that passes values on and throws at end of stream.
+struct throwing_at_flush : stage_interface {
+  template <class In>
+  using output = In;
+
+  template <class In, class Down>
+  struct node {
+    bool push(In&& v) { return down.push(std::move(v)); }
+    [[nodiscard]] bool done() const { return down.done(); }
+    void finish() { throw std::domain_error("flush"); }
+    Down down;
+  };
+
+  template <class In, class MakeDown>
+  auto bind(MakeDown make_down) const {
+    using down_type = decltype(make_down(std::type_identity<In>{}));
+    return node<In, down_type>{make_down(std::type_identity<In>{})};
   }
 };
 
