@@ -5,7 +5,7 @@
 #include <atomic>
 #include <cstddef>
 #include <numeric>
-#include <ranges>
+#include <range/v3/view/iota.hpp>
 #include <stdexcept>
 #include <type_traits>
 #include <utility>
@@ -42,7 +42,7 @@ inline std::vector<int> iota_vector(std::size_t n) {
 }
 
 // 0, 1, 2, ... without end: only a done pipeline stops a run over it.
-inline auto endless_ints() { return std::views::iota(0); }
+inline auto endless_ints() { return ranges::views::iota(0); }
 
 // A sink whose finish() throws.
 struct throwing_at_finish : sink_interface {
