@@ -184,9 +184,11 @@ class worker_pool {
 
   void send(worker& w) {
     auto message = batch<item>::of(std::move(w.pending));
-    w.pending = std::vector<item>();
+    const bool sent = w.input.push(message);
+    w.pending = std::move(message.values);  // a recycled buffer, or the refused values
+    w.pending.clear();
     w.pending.reserve(batch_size_);
-    if (w.input.push(message)) return;
+    if (sent) return;
     // The worker failed (it never cancels otherwise): stop everyone, report its exception.
     stop();
     std::rethrow_exception(w.error);

@@ -169,8 +169,9 @@ class ordered_parallel_node {
         }
         if (!copy.done()) (void)push_moved(copy, message.values);
         auto reply = batch<out_type>::of(std::move(out));
-        out = std::vector<out_type>();
         if (!w.output.push(reply)) return;  // the caller stopped
+        out = std::move(reply.values);      // a recycled buffer
+        out.clear();
       }
     } catch (...) {
       batch<out_type> failure = batch<out_type>::failure(std::current_exception());
@@ -192,8 +193,6 @@ class ordered_parallel_node {
   // Deals the pending batch to the next worker; false once downstream is done.
   bool dispatch() {
     auto message = batch<In>::of(std::move(pending_));
-    pending_ = std::vector<In>();
-    pending_.reserve(batch_size_);
     while (sent_ - received_ >= limit_ && !stopped_) receive_one();
     if (stopped_) return false;
     worker& w = *workers_[sent_ % workers_.size()];
@@ -205,13 +204,15 @@ class ordered_parallel_node {
       if (stopped_) return false;
     }
     ++sent_;
+    pending_ = std::move(message.values);  // a recycled buffer
+    pending_.clear();
+    pending_.reserve(batch_size_);
     // Pass on whatever is ready, without waiting.
     while (received_ < sent_ && !stopped_) {
       worker& next = *workers_[received_ % workers_.size()];
-      batch<out_type> reply;
-      if (!next.output.try_pop(reply)) break;
+      if (!next.output.try_pop(reply_)) break;
       ++received_;
-      deliver(reply);
+      deliver(reply_);
     }
     return !stopped_;
   }
@@ -219,10 +220,9 @@ class ordered_parallel_node {
   // Waits for the oldest batch in flight and passes it on.
   void receive_one() {
     worker& w = *workers_[received_ % workers_.size()];
-    batch<out_type> reply;
-    (void)w.output.pop(reply);  // never abandoned: a worker always answers or reports
+    (void)w.output.pop(reply_);  // never abandoned: a worker always answers or reports
     ++received_;
-    deliver(reply);
+    deliver(reply_);
   }
 
   void deliver(batch<out_type>& reply) {
@@ -245,6 +245,7 @@ class ordered_parallel_node {
   std::size_t limit_;
   std::vector<std::unique_ptr<worker>> workers_;  // the threads hold their addresses
   std::vector<In> pending_;
+  batch<out_type> reply_;  // its buffer goes back to the workers through the rings
   std::uint64_t sent_ = 0;
   std::uint64_t received_ = 0;
   bool stopped_ = false;

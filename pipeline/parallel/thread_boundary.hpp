@@ -113,7 +113,9 @@ class boundary_node {
 
   bool push(In&& value) {
     pending_.push_back(std::move(value));
-    if (pending_.size() < batch_size_) return !shared_->ring.cancelled();
+    // Whether downstream is done is looked at once per batch: reading the consumer's index on
+    // every value would pull its cache line over each time the consumer moves it.
+    if (pending_.size() < batch_size_) return true;
     return send_pending();
   }
 
@@ -164,9 +166,11 @@ class boundary_node {
   bool send_pending() {
     shared& s = *shared_;
     auto message = batch<In>::of(std::move(pending_));
-    pending_ = std::vector<In>();
+    const bool sent = s.ring.push(message);
+    pending_ = std::move(message.values);  // a recycled buffer, or the refused values
+    pending_.clear();
     pending_.reserve(batch_size_);
-    if (s.ring.push(message)) return true;
+    if (sent) return true;
     if (s.ring.failed()) {
       s.worker.join();
       std::rethrow_exception(s.error);

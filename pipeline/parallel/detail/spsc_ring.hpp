@@ -15,14 +15,17 @@
 // consumer's pops fail at once, whatever is still queued is dropped).
 // Cost: the producer writes only `head_`, the consumer only `tail_`, each on its own cache line,
 // and each side keeps a cached copy of the other's index, so a push or pop touches the other
-// side's line only when the ring looks full or empty. A side that must wait spins briefly, then
-// sleeps in std::atomic::wait (a futex); an idle thread burns no core.
+// side's line only when the ring looks full or empty (and to see whether the consumer stopped).
+// A side that must wait polls briefly, then sleeps in std::atomic::wait on a 32-bit word (a
+// futex); the other side makes the wake-up call only when the sleeper announced itself, so a
+// steady stream makes no system call. An idle thread burns no core.
 #pragma once
 
 #include "pipeline/detail/require_cpp20.hpp"
 
 #include <atomic>
 #include <bit>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <exception>
@@ -71,7 +74,8 @@ class spsc_ring {
   // ---- producer side ----
 
   /// try_push moves `m` into the ring if there is room and the consumer still takes it; returns
-  /// whether it did. `m` is left untouched otherwise.
+  /// whether it did. `m` is left untouched otherwise; after a push it holds an empty vector to
+  /// reuse.
   bool try_push(batch<T>& m) {
     if (refused(m, tail_.load(std::memory_order_acquire))) return false;
     const std::uint64_t head = index(head_.load(std::memory_order_relaxed));
@@ -87,16 +91,15 @@ class spsc_ring {
   /// it: it cancelled (for values) or failed.
   bool push(batch<T>& m) {
     const std::uint64_t head = index(head_.load(std::memory_order_relaxed));
-    for (int spin = 0;; ++spin) {
-      const std::uint64_t tail = tail_.load(std::memory_order_acquire);
-      if (refused(m, tail)) return false;
-      cached_tail_ = index(tail);
-      if (head - cached_tail_ < size_) break;
-      if (spin < spins) {
-        relax();
-      } else {
-        tail_.wait(tail, std::memory_order_acquire);
-      }
+    if (head - cached_tail_ == size_ || refused(m, tail_.load(std::memory_order_acquire))) {
+      bool refuse = false;
+      block_until(producer_wake_, producer_sleeping_, [&] {
+        const std::uint64_t tail = tail_.load(std::memory_order_seq_cst);
+        refuse = refused(m, tail);
+        return refuse || head - index(tail) < size_;
+      });
+      if (refuse) return false;
+      cached_tail_ = index(tail_.load(std::memory_order_acquire));
     }
     publish(head, m);
     return true;
@@ -104,8 +107,8 @@ class spsc_ring {
 
   /// abandon tells the consumer to stop at once, dropping what is queued.
   void abandon() noexcept {
-    head_.fetch_or(abandoned_bit, std::memory_order_release);
-    head_.notify_all();
+    head_.fetch_or(abandoned_bit, std::memory_order_seq_cst);
+    wake(consumer_wake_, consumer_sleeping_);
   }
 
   /// cancelled: the consumer takes no more values. failed: it takes nothing more.
@@ -135,17 +138,16 @@ class spsc_ring {
   bool pop(batch<T>& out) {
     const std::uint64_t tail = index(tail_.load(std::memory_order_relaxed));
     if (cached_head_ == tail) {
-      for (int spin = 0;; ++spin) {
-        const std::uint64_t head = head_.load(std::memory_order_acquire);
-        if (head & abandoned_bit) return false;
-        cached_head_ = head;
-        if (cached_head_ != tail) break;
-        if (spin < spins) {
-          relax();
-        } else {
-          head_.wait(head, std::memory_order_acquire);
-        }
-      }
+      bool gone = false;
+      block_until(consumer_wake_, consumer_sleeping_, [&] {
+        const std::uint64_t head = head_.load(std::memory_order_seq_cst);
+        gone = (head & abandoned_bit) != 0;
+        return gone || head != tail;
+      });
+      if (gone) return false;
+      const std::uint64_t head = head_.load(std::memory_order_acquire);
+      if (head & abandoned_bit) return false;
+      cached_head_ = head;
     }
     take(tail, out);
     return true;
@@ -154,12 +156,12 @@ class spsc_ring {
   /// cancel: the consumer takes no more values; the producer's pushes of values fail, end of
   /// stream still passes. fail: the consumer takes nothing more.
   void cancel() noexcept {
-    tail_.fetch_or(cancelled_bit, std::memory_order_release);
-    tail_.notify_all();
+    tail_.fetch_or(cancelled_bit, std::memory_order_seq_cst);
+    wake(producer_wake_, producer_sleeping_);
   }
   void fail() noexcept {
-    tail_.fetch_or(failed_bit, std::memory_order_release);
-    tail_.notify_all();
+    tail_.fetch_or(failed_bit, std::memory_order_seq_cst);
+    wake(producer_wake_, producer_sleeping_);
   }
 
   /// abandoned: the producer is gone (seen from the consumer).
@@ -168,14 +170,16 @@ class spsc_ring {
   }
 
  private:
-  // The top bits of the indices carry the flags, so that a waiting side wakes on either a
-  // move of the index or a flag, with one atomic to wait on.
+  // The top bits of the indices carry the flags, so that one load tells a side both where the
+  // other is and whether it stopped.
   static constexpr std::uint64_t abandoned_bit = std::uint64_t{1} << 63;
   static constexpr std::uint64_t cancelled_bit = std::uint64_t{1} << 63;
   static constexpr std::uint64_t failed_bit = std::uint64_t{1} << 62;
   static constexpr std::uint64_t flags = abandoned_bit | failed_bit;
-  // About a microsecond of polling before sleeping: a handoff that comes soon costs no futex.
-  static constexpr int spins = 256;
+  // Polling before sleeping: 50 microseconds, longer than a futex wake-up and the scheduler's
+  // latency take, so that a steady stream never sleeps. By the clock, because a pause
+  // instruction lasts from a few cycles to 150 depending on the processor.
+  static constexpr std::chrono::microseconds poll_time{50};
 
   static std::uint64_t index(std::uint64_t v) noexcept { return v & ~flags; }
 
@@ -192,22 +196,72 @@ class spsc_ring {
 #endif
   }
 
+  // Waits until ready() (which reads the other side's index) is true: polls, then sleeps on a
+  // 32-bit futex word after announcing it in `sleeping`. The other side, after moving its
+  // index, wakes the sleeper only if it announced itself (wake() below). The index stores, the
+  // announcements and the loads of both are sequentially consistent, so that of "I sleep,
+  // then look at the index" and "I move the index, then look for a sleeper" at least one sees
+  // the other (no lost wake-up). Fences would do the same, but ThreadSanitizer cannot see them.
+  template <class Ready>
+  static void block_until(std::atomic<std::uint32_t>& word, std::atomic<bool>& sleeping,
+                          Ready&& ready) {
+    for (int spin = 0; spin < 64; ++spin) {
+      if (ready()) return;
+      relax();
+    }
+    const auto deadline = std::chrono::steady_clock::now() + poll_time;
+    do {
+      for (int spin = 0; spin < 64; ++spin) {
+        if (ready()) return;
+        relax();
+      }
+    } while (std::chrono::steady_clock::now() < deadline);
+    for (;;) {
+      const std::uint32_t seen = word.load(std::memory_order_acquire);
+      sleeping.store(true, std::memory_order_seq_cst);
+      if (ready()) break;
+      word.wait(seen, std::memory_order_acquire);
+      sleeping.store(false, std::memory_order_relaxed);
+      if (ready()) return;
+    }
+    sleeping.store(false, std::memory_order_relaxed);
+  }
+
+  static void wake(std::atomic<std::uint32_t>& word, std::atomic<bool>& sleeping) noexcept {
+    if (sleeping.load(std::memory_order_seq_cst)) {
+      word.fetch_add(1, std::memory_order_release);
+      word.notify_one();
+    }
+  }
+
+  // The vectors circulate instead of being freed and allocated again: publish leaves in `m`
+  // the (empty) buffer the slot held, which take() left there from the consumer's previous
+  // message. A steady stream then allocates nothing, and no memory crosses between the
+  // threads' allocator arenas.
   void publish(std::uint64_t head, batch<T>& m) {
-    slots_[head & (size_ - 1)] = std::move(m);
+    batch<T>& slot = slots_[head & (size_ - 1)];
+    std::swap(slot.values, m.values);
+    slot.last = m.last;
+    slot.error = std::move(m.error);
+    m.last = false;
+    m.error = nullptr;
     // The producer is the only writer of head_ (abandon() is the producer too, and nothing is
     // pushed after it), so a plain store is enough.
-    head_.store(head + 1, std::memory_order_release);
-    head_.notify_one();
+    head_.store(head + 1, std::memory_order_seq_cst);
+    wake(consumer_wake_, consumer_sleeping_);
   }
 
   void take(std::uint64_t tail, batch<T>& out) {
     batch<T>& slot = slots_[tail & (size_ - 1)];
-    out = std::move(slot);
-    slot = batch<T>{};
+    out.values.clear();  // the moved-from values of the previous message die on this thread
+    std::swap(out.values, slot.values);
+    out.last = slot.last;
+    out.error = std::move(slot.error);
+    slot.error = nullptr;
     // The flags of tail_ are set only by this same (consumer) thread: a plain store keeps them.
     const std::uint64_t old = tail_.load(std::memory_order_relaxed);
-    tail_.store((old & flags) | (tail + 1), std::memory_order_release);
-    tail_.notify_one();
+    tail_.store((old & flags) | (tail + 1), std::memory_order_seq_cst);
+    wake(producer_wake_, producer_sleeping_);
   }
 
   // Padding rather than alignas: the producer's fields and the consumer's are a cache line
@@ -222,6 +276,13 @@ class spsc_ring {
   std::atomic<std::uint64_t> tail_{0};
   std::uint64_t cached_head_ = 0;
   [[maybe_unused]] char pad2_[cache_line] = {};
+  // Sleeping and waking: each word is bumped by one side and waited on by the other.
+  std::atomic<std::uint32_t> consumer_wake_{0};
+  std::atomic<bool> consumer_sleeping_{false};
+  [[maybe_unused]] char pad3_[cache_line] = {};
+  std::atomic<std::uint32_t> producer_wake_{0};
+  std::atomic<bool> producer_sleeping_{false};
+  [[maybe_unused]] char pad4_[cache_line] = {};
   // Read-only after construction.
   std::size_t size_ = 0;
   std::unique_ptr<batch<T>[]> slots_;
