@@ -135,7 +135,7 @@ class worker_pool {
       if (!w->pending.empty()) send(*w);
     }
     for (auto& w : workers_) {
-      batch<item> end = batch<item>::end();
+      ring_batch<item> end = ring_batch<item>::end();
       (void)w->input.push(end);  // refused only if the worker failed: it has exited
     }
     std::vector<Share> shares;
@@ -171,7 +171,7 @@ class worker_pool {
 
   static void work(worker& w) {
     try {
-      batch<item> message;
+      ring_batch<item> message;
       while (w.input.pop(message)) {
         if (message.last) return;
         for (item& value : message.values) w.share.add(std::move(value));
@@ -183,7 +183,7 @@ class worker_pool {
   }
 
   void send(worker& w) {
-    auto message = batch<item>::of(std::move(w.pending));
+    auto message = ring_batch<item>::of(std::move(w.pending));
     const bool sent = w.input.push(message);
     w.pending = std::move(message.values);  // a recycled buffer, or the refused values
     w.pending.clear();

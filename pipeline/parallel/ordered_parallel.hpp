@@ -56,7 +56,7 @@ namespace detail {
 
 // The sink at the end of a worker's copy of the stage: appends to the worker's output batch.
 template <class Out>
-struct collect_sink : sink_interface {
+struct worker_output_sink : sink_interface {
   std::vector<Out>* out;
 
   struct node {
@@ -117,14 +117,14 @@ class ordered_parallel_node {
       if (stopped_) return false;
       // End of stream to every worker; a full input ring empties as the outputs are read.
       for (auto& w : workers_) {
-        batch<In> end = batch<In>::end();
+        ring_batch<In> end = ring_batch<In>::end();
         while (!w->input.try_push(end)) {
           if (received_ < sent_) {
             receive_one();
           } else {
             // Everything sent was answered, so this worker failed before its next batch: its
             // failure is on the way.
-            batch<out_type> failure;
+            ring_batch<out_type> failure;
             (void)w->output.pop(failure);
             deliver(failure);
           }
@@ -135,7 +135,7 @@ class ordered_parallel_node {
       // Then what each worker's stage flushed, worker by worker.
       for (auto& w : workers_) {
         if (stopped_) break;
-        batch<out_type> last;
+        ring_batch<out_type> last;
         (void)w->output.pop(last);
         deliver(last);
       }
@@ -158,23 +158,23 @@ class ordered_parallel_node {
   static void work(worker& w, Stage stage) {
     std::vector<out_type> out;
     try {
-      auto copy = bind_chain<In>(std::move(stage) | collect_sink<out_type>{{}, &out});
-      batch<In> message;
+      auto copy = bind_chain<In>(std::move(stage) | worker_output_sink<out_type>{{}, &out});
+      ring_batch<In> message;
       while (w.input.pop(message)) {
         if (message.last) {
           copy.finish();
-          batch<out_type> flushed{std::move(out), true, nullptr};
+          ring_batch<out_type> flushed{std::move(out), true, nullptr};
           (void)w.output.push(flushed);
           return;
         }
         if (!copy.done()) (void)push_moved(copy, message.values);
-        auto reply = batch<out_type>::of(std::move(out));
+        auto reply = ring_batch<out_type>::of(std::move(out));
         if (!w.output.push(reply)) return;  // the caller stopped
         out = std::move(reply.values);      // a recycled buffer
         out.clear();
       }
     } catch (...) {
-      batch<out_type> failure = batch<out_type>::failure(std::current_exception());
+      ring_batch<out_type> failure = ring_batch<out_type>::failure(std::current_exception());
       w.input.fail();  // the caller must not wait for room it will never get
       (void)w.output.push(failure);
     }
@@ -192,7 +192,7 @@ class ordered_parallel_node {
 
   // Deals the pending batch to the next worker; false once downstream is done.
   bool dispatch() {
-    auto message = batch<In>::of(std::move(pending_));
+    auto message = ring_batch<In>::of(std::move(pending_));
     while (sent_ - received_ >= limit_ && !stopped_) receive_one();
     if (stopped_) return false;
     worker& w = *workers_[sent_ % workers_.size()];
@@ -225,7 +225,7 @@ class ordered_parallel_node {
     deliver(reply_);
   }
 
-  void deliver(batch<out_type>& reply) {
+  void deliver(ring_batch<out_type>& reply) {
     if (reply.error) std::rethrow_exception(reply.error);
     if (!push_moved(down_, reply.values) || down_.done()) stop_workers();
   }
@@ -245,7 +245,7 @@ class ordered_parallel_node {
   std::size_t limit_;
   std::vector<std::unique_ptr<worker>> workers_;  // the threads hold their addresses
   std::vector<In> pending_;
-  batch<out_type> reply_;  // its buffer goes back to the workers through the rings
+  ring_batch<out_type> reply_;  // its buffer goes back to the workers through the rings
   std::uint64_t sent_ = 0;
   std::uint64_t received_ = 0;
   bool stopped_ = false;

@@ -124,7 +124,7 @@ class boundary_node {
   result_type finish() {
     shared& s = *shared_;
     if (!pending_.empty()) (void)send_pending();
-    batch<In> end = batch<In>::end();
+    ring_batch<In> end = ring_batch<In>::end();
     (void)s.ring.push(end);  // refused only if the thread failed: then it has exited
     if (s.worker.joinable()) s.worker.join();
     if (s.error) std::rethrow_exception(s.error);
@@ -143,7 +143,7 @@ class boundary_node {
 
   // The downstream segment's thread: pushes batches until end of stream, then finishes.
   static void work(shared& s) {
-    batch<In> message;
+    ring_batch<In> message;
     bool taking = !s.down.done();
     try {
       while (s.ring.pop(message)) {
@@ -165,7 +165,7 @@ class boundary_node {
 
   bool send_pending() {
     shared& s = *shared_;
-    auto message = batch<In>::of(std::move(pending_));
+    auto message = ring_batch<In>::of(std::move(pending_));
     const bool sent = s.ring.push(message);
     pending_ = std::move(message.values);  // a recycled buffer, or the refused values
     pending_.clear();

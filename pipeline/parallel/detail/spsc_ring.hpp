@@ -5,9 +5,14 @@
 // (with the values a stage flushed), or an exception.
 //
 //   detail::spsc_ring<int> ring(8);
-//   // producer thread                      // consumer thread
-//   ring.push(detail::batch<int>{{1, 2}});  detail::batch<int> m;
-//   ring.push(detail::batch<int>::end());   while (ring.pop(m) && !m.last) use(m.values);
+//   // producer thread:
+//   auto m = detail::ring_batch<int>::of({1, 2});
+//   ring.push(m);                          // m now holds an empty buffer to reuse
+//   auto end = detail::ring_batch<int>::end();
+//   ring.push(end);
+//   // consumer thread:
+//   detail::ring_batch<int> got;
+//   while (ring.pop(got) && !got.last) use(got.values);
 //
 // Semantics: messages come out in the order they went in. Each side may also stop the other:
 // the consumer cancels (it wants no more values: pushes of values fail, end of stream still
@@ -37,17 +42,19 @@
 
 namespace coflow::detail {
 
-/// batch<T> is one message of a ring: values, and whether it ends the stream or carries an
+/// ring_batch<T> is one message of a ring: values, and whether it ends the stream or carries an
 /// exception in their place.
 template <class T>
-struct batch {
+struct ring_batch {
   std::vector<T> values;
   bool last = false;         // end of stream; `values` are what the stage flushed
   std::exception_ptr error;  // the sending side failed; nothing follows
 
-  static batch of(std::vector<T> values) { return batch{std::move(values), false, nullptr}; }
-  static batch end() { return batch{{}, true, nullptr}; }
-  static batch failure(std::exception_ptr e) { return batch{{}, true, std::move(e)}; }
+  static ring_batch of(std::vector<T> values) {
+    return ring_batch{std::move(values), false, nullptr};
+  }
+  static ring_batch end() { return ring_batch{{}, true, nullptr}; }
+  static ring_batch failure(std::exception_ptr e) { return ring_batch{{}, true, std::move(e)}; }
 };
 
 // The distance kept between data written by different threads (false sharing costs a
@@ -64,7 +71,7 @@ class spsc_ring {
     if (capacity > (std::size_t{1} << 24))
       throw std::invalid_argument("coflow: a queue capacity must be at most 2^24 batches");
     size_ = std::bit_ceil(std::max<std::size_t>(capacity, 2));
-    slots_ = std::make_unique<batch<T>[]>(size_);
+    slots_ = std::make_unique<ring_batch<T>[]>(size_);
   }
   spsc_ring(const spsc_ring&) = delete;
   spsc_ring& operator=(const spsc_ring&) = delete;
@@ -76,7 +83,7 @@ class spsc_ring {
   /// try_push moves `m` into the ring if there is room and the consumer still takes it; returns
   /// whether it did. `m` is left untouched otherwise; after a push it holds an empty vector to
   /// reuse.
-  bool try_push(batch<T>& m) {
+  bool try_push(ring_batch<T>& m) {
     if (refused(m, tail_.load(std::memory_order_acquire))) return false;
     const std::uint64_t head = index(head_.load(std::memory_order_relaxed));
     if (head - cached_tail_ == size_) {
@@ -89,7 +96,7 @@ class spsc_ring {
 
   /// push waits for room and moves `m` in; false (and `m` untouched) if the consumer refuses
   /// it: it cancelled (for values) or failed.
-  bool push(batch<T>& m) {
+  bool push(ring_batch<T>& m) {
     const std::uint64_t head = index(head_.load(std::memory_order_relaxed));
     if (head - cached_tail_ == size_ || refused(m, tail_.load(std::memory_order_acquire))) {
       bool refuse = false;
@@ -122,7 +129,7 @@ class spsc_ring {
   // ---- consumer side ----
 
   /// try_pop moves the oldest message into `out`; false if the ring is empty or abandoned.
-  bool try_pop(batch<T>& out) {
+  bool try_pop(ring_batch<T>& out) {
     const std::uint64_t tail = index(tail_.load(std::memory_order_relaxed));
     if (cached_head_ == tail) {
       const std::uint64_t head = head_.load(std::memory_order_acquire);
@@ -135,7 +142,7 @@ class spsc_ring {
   }
 
   /// pop waits for a message and moves it into `out`; false once the producer abandoned.
-  bool pop(batch<T>& out) {
+  bool pop(ring_batch<T>& out) {
     const std::uint64_t tail = index(tail_.load(std::memory_order_relaxed));
     if (cached_head_ == tail) {
       bool gone = false;
@@ -183,7 +190,7 @@ class spsc_ring {
 
   static std::uint64_t index(std::uint64_t v) noexcept { return v & ~flags; }
 
-  static bool refused(const batch<T>& m, std::uint64_t tail) noexcept {
+  static bool refused(const ring_batch<T>& m, std::uint64_t tail) noexcept {
     if (tail & failed_bit) return true;
     return (tail & cancelled_bit) && !m.last;
   }
@@ -238,8 +245,8 @@ class spsc_ring {
   // the (empty) buffer the slot held, which take() left there from the consumer's previous
   // message. A steady stream then allocates nothing, and no memory crosses between the
   // threads' allocator arenas.
-  void publish(std::uint64_t head, batch<T>& m) {
-    batch<T>& slot = slots_[head & (size_ - 1)];
+  void publish(std::uint64_t head, ring_batch<T>& m) {
+    ring_batch<T>& slot = slots_[head & (size_ - 1)];
     std::swap(slot.values, m.values);
     slot.last = m.last;
     slot.error = std::move(m.error);
@@ -251,8 +258,8 @@ class spsc_ring {
     wake(consumer_wake_, consumer_sleeping_);
   }
 
-  void take(std::uint64_t tail, batch<T>& out) {
-    batch<T>& slot = slots_[tail & (size_ - 1)];
+  void take(std::uint64_t tail, ring_batch<T>& out) {
+    ring_batch<T>& slot = slots_[tail & (size_ - 1)];
     out.values.clear();  // the moved-from values of the previous message die on this thread
     std::swap(out.values, slot.values);
     out.last = slot.last;
@@ -285,7 +292,7 @@ class spsc_ring {
   [[maybe_unused]] char pad4_[cache_line] = {};
   // Read-only after construction.
   std::size_t size_ = 0;
-  std::unique_ptr<batch<T>[]> slots_;
+  std::unique_ptr<ring_batch<T>[]> slots_;
 };
 
 }  // namespace coflow::detail

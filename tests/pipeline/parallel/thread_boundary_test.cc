@@ -40,13 +40,13 @@ TEST(SpscRing, CarriesBatchesInOrderAcrossThreads) {
   constexpr int batches = 20000;
   std::thread producer([&] {
     for (int i = 0; i < batches; ++i) {
-      auto m = coflow::detail::batch<int>::of({i, i + 1});
+      auto m = coflow::detail::ring_batch<int>::of({i, i + 1});
       ASSERT_TRUE(ring.push(m));
     }
-    auto end = coflow::detail::batch<int>::end();
+    auto end = coflow::detail::ring_batch<int>::end();
     ASSERT_TRUE(ring.push(end));
   });
-  coflow::detail::batch<int> m;
+  coflow::detail::ring_batch<int> m;
   int expected = 0;
   while (ring.pop(m) && !m.last) {
     ASSERT_EQ(m.values, (std::vector<int>{expected, expected + 1}));
@@ -60,13 +60,13 @@ TEST(SpscRing, CapacityRoundsUpAndTryPushStopsWhenFull) {
   coflow::detail::spsc_ring<int> ring(3);
   EXPECT_EQ(ring.capacity(), 4u);
   for (int i = 0; i < 4; ++i) {
-    auto m = coflow::detail::batch<int>::of({i});
+    auto m = coflow::detail::ring_batch<int>::of({i});
     EXPECT_TRUE(ring.try_push(m));
   }
-  auto extra = coflow::detail::batch<int>::of({99});
+  auto extra = coflow::detail::ring_batch<int>::of({99});
   EXPECT_FALSE(ring.try_push(extra));
   EXPECT_EQ(extra.values, std::vector<int>{99});  // untouched when refused
-  coflow::detail::batch<int> out;
+  coflow::detail::ring_batch<int> out;
   EXPECT_TRUE(ring.try_pop(out));
   EXPECT_EQ(out.values, std::vector<int>{0});
   EXPECT_TRUE(ring.try_push(extra));
@@ -75,12 +75,12 @@ TEST(SpscRing, CapacityRoundsUpAndTryPushStopsWhenFull) {
 TEST(SpscRing, CancelRefusesValuesButNotEndOfStream) {
   coflow::detail::spsc_ring<int> ring(2);
   ring.cancel();
-  auto values = coflow::detail::batch<int>::of({1});
+  auto values = coflow::detail::ring_batch<int>::of({1});
   EXPECT_FALSE(ring.push(values));
-  auto end = coflow::detail::batch<int>::end();
+  auto end = coflow::detail::ring_batch<int>::end();
   EXPECT_TRUE(ring.push(end));
   ring.fail();
-  auto again = coflow::detail::batch<int>::end();
+  auto again = coflow::detail::ring_batch<int>::end();
   EXPECT_FALSE(ring.push(again));
 }
 
@@ -89,7 +89,7 @@ TEST(SpscRing, FailWakesAProducerBlockedOnAFullRing) {
   std::atomic<bool> refused = false;
   std::thread producer([&] {
     for (;;) {
-      auto m = coflow::detail::batch<int>::of({1});
+      auto m = coflow::detail::ring_batch<int>::of({1});
       if (!ring.push(m)) break;
     }
     refused = true;
@@ -103,7 +103,7 @@ TEST(SpscRing, FailWakesAProducerBlockedOnAFullRing) {
 TEST(SpscRing, AbandonWakesAConsumerWaitingOnAnEmptyRing) {
   coflow::detail::spsc_ring<int> ring(2);
   std::thread consumer([&] {
-    coflow::detail::batch<int> m;
+    coflow::detail::ring_batch<int> m;
     EXPECT_FALSE(ring.pop(m));
   });
   std::this_thread::sleep_for(std::chrono::milliseconds(20));
