@@ -21,16 +21,15 @@
 // Cost: the producer writes only `head_`, the consumer only `tail_`, each on its own cache line,
 // and each side keeps a cached copy of the other's index, so a push or pop touches the other
 // side's line only when the ring looks full or empty (and to see whether the consumer stopped).
-// A side that must wait polls briefly, then sleeps in std::atomic::wait on a 32-bit word (a
-// futex); the other side makes the wake-up call only when the sleeper announced itself, so a
-// steady stream makes no system call. An idle thread burns no core.
+// A side that must wait polls briefly (64 pauses), then sleeps in std::atomic::wait on a 32-bit
+// word (a futex); the other side makes the wake-up call only when the sleeper announced itself, so
+// a steady stream makes no system call. An idle thread burns no core.
 #pragma once
 
 #include "pipeline/detail/require_cpp20.hpp"
 
 #include <atomic>
 #include <bit>
-#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <exception>
@@ -183,10 +182,11 @@ class spsc_ring {
   static constexpr std::uint64_t cancelled_bit = std::uint64_t{1} << 63;
   static constexpr std::uint64_t failed_bit = std::uint64_t{1} << 62;
   static constexpr std::uint64_t flags = abandoned_bit | failed_bit;
-  // Polling before sleeping: 50 microseconds, longer than a futex wake-up and the scheduler's
-  // latency take, so that a steady stream never sleeps. By the clock, because a pause
-  // instruction lasts from a few cycles to 150 depending on the processor.
-  static constexpr std::chrono::microseconds poll_time{50};
+  // Polls before sleeping (std::atomic::wait then spins a little more itself). Short on
+  // purpose: measured on a machine with more runnable threads than cores, a longer poll (50 us
+  // by the clock, with or without yielding) made a boundary 2 to 4 times slower, the poller
+  // burning the time slice its partner needed; a sleeper is also woken with priority.
+  static constexpr int polls = 64;
 
   static std::uint64_t index(std::uint64_t v) noexcept { return v & ~flags; }
 
@@ -212,17 +212,10 @@ class spsc_ring {
   template <class Ready>
   static void block_until(std::atomic<std::uint32_t>& word, std::atomic<bool>& sleeping,
                           Ready&& ready) {
-    for (int spin = 0; spin < 64; ++spin) {
+    for (int poll = 0; poll < polls; ++poll) {
       if (ready()) return;
       relax();
     }
-    const auto deadline = std::chrono::steady_clock::now() + poll_time;
-    do {
-      for (int spin = 0; spin < 64; ++spin) {
-        if (ready()) return;
-        relax();
-      }
-    } while (std::chrono::steady_clock::now() < deadline);
     for (;;) {
       const std::uint32_t seen = word.load(std::memory_order_acquire);
       sleeping.store(true, std::memory_order_seq_cst);
