@@ -241,6 +241,11 @@ TEST(ThreadBoundary, AFullQueueBlocksTheProducer) {
       ++accepted;
     }
   });
+  // Wait until the producer got going (a busy machine may start it late), then give it time
+  // to overrun the bound if it could.
+  for (int i = 0; i < 10000 && accepted.load() < 4; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
   // Room for: the batch being filled, the ring's 2 batches and the one the stage holds.
   const int bound = 4 + 2 * 4 + 4;
