@@ -27,14 +27,15 @@
 // keyed result merges disjoint maps; merge() combines a key's states should several workers
 // hold one. key_fn and value_fn run on the caller's thread (which routes by the key); the
 // workers look the key up and add.
-// Backpressure: a full ring blocks the caller (spinning briefly, then asleep in
-// std::atomic::wait): memory is bounded by workers x (capacity + 2) batches, plus the states.
+// Backpressure: a full ring blocks the caller (polling briefly, then asleep in
+// std::atomic::wait): memory is bounded by workers x (slots + 2) batches, where slots is
+// `capacity` rounded up to a power of two, plus the states.
 // Exceptions: what key_fn, value_fn, add() or merge() throw is rethrown from the caller's push,
 // or from close()/run(), after every worker is stopped and joined. Destroying the pipeline
 // stops and joins the workers.
 // Cost: per value, key_fn, value_fn, std::hash of the key and a move into a batch on the
-// caller; on the worker, a hash-map lookup and add(). Per batch, one ring slot and one vector
-// allocation.
+// caller; on the worker, a hash-map lookup and add(). Per batch, one ring slot; the batch
+// buffers circulate through the ring.
 // Preconditions: workers in [1, 4096], 1 <= capacity <= 2^24, batch_size >= 1, else
 // std::invalid_argument at the call.
 #pragma once

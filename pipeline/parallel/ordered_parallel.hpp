@@ -20,16 +20,16 @@
 // Done: when downstream is done the workers are stopped and joined at once, and push returns
 // false. A worker's copy of the stage that is done drops the rest of its share.
 // Backpressure: at most workers x capacity batches are in flight; past that the caller waits
-// for the oldest one (spinning briefly, then asleep in std::atomic::wait).
+// for the oldest one (polling briefly, then asleep in std::atomic::wait).
 // Exceptions: what a worker's stage throws comes back in place of its output batch, in input
 // order; it is rethrown from the caller's push, or from close()/run(), after every worker is
 // stopped and joined. What downstream throws does the same. Destroying the pipeline stops and
 // joins the workers, then destroys their frames (each worker destroys its own).
 // Cost: per value, a move into a batch, a move out of it on the worker, a move into the output
-// batch and one downstream push on the caller; per batch, two ring slots and two vector
-// allocations. The stage description is copied once per worker and must be copyable.
-// Preconditions: workers >= 1, 1 <= capacity <= 2^24, batch_size >= 1, else
-// std::invalid_argument at the call.
+// batch and one downstream push on the caller; per batch, two ring slots (the batch buffers
+// circulate through them: a steady stream allocates nothing). The stage description is copied once
+// per worker and must be copyable. Preconditions: workers >= 1, 1 <= capacity <= 2^24, batch_size
+// >= 1, else std::invalid_argument at the call.
 #pragma once
 
 #include "pipeline/detail/require_cpp20.hpp"

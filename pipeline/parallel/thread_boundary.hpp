@@ -18,18 +18,19 @@
 // segment finishes on its thread (flushing as it would on one thread) and its result comes back
 // to the caller of close()/run(), which waits for it.
 // Done: when the downstream segment is done (a take(n) is full) the boundary's push returns
-// false soon after (at most the batches already queued are pushed, and dropped, further on).
-// Backpressure: a full queue blocks the caller's thread (spinning briefly, then asleep in
-// std::atomic::wait); memory is bounded by (capacity + 2) x batch_size values per boundary.
+// false soon after: when it next hands over a batch (the values queued meanwhile are dropped).
+// Backpressure: a full queue blocks the caller's thread (polling briefly, then asleep in
+// std::atomic::wait); memory is bounded by (slots + 2) x batch_size values per boundary, where
+// slots is `capacity` rounded up to a power of two.
 // Exceptions: what the downstream segment throws is carried back and rethrown, with that thread
 // joined, from the caller's next push, or from close()/run(). Destroying the pipeline while the
 // thread runs (an exception upstream, a pipeline never closed) abandons the queued batches,
 // joins the thread and then destroys the downstream frames.
-// Cost: per value, a move into the batch; per batch, one ring slot (two cache lines touched
-// when neither side waits), one vector allocation, and a futex wake only if the other side
-// sleeps. Stages after the boundary must not share unsynchronised state with stages before it.
-// Preconditions: 1 <= capacity <= 2^24 and batch_size >= 1, else std::invalid_argument at
-// the call.
+// Cost: per value, a move into the batch; per batch, one ring slot (two or three cache lines
+// touched when neither side waits) and a futex wake only if the other side sleeps. The batch
+// buffers circulate through the ring: a steady stream allocates nothing. Stages after the boundary
+// must not share unsynchronised state with stages before it. Preconditions: 1 <= capacity <= 2^24
+// and batch_size >= 1, else std::invalid_argument at the call.
 #pragma once
 
 #include "pipeline/detail/require_cpp20.hpp"
