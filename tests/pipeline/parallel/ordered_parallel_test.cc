@@ -127,6 +127,18 @@ TEST(OrderedParallel, AnExceptionAtEndOfStreamReachesClose) {
   EXPECT_THROW(p.close(), std::domain_error);
 }
 
+TEST(OrderedParallel, AWorkerThatFailsToStartReportsItsException) {
+  // Each worker binds its copy on its own thread; the failure comes back in place of that
+  // worker's first batch, whether the stream has values for it, or only end of stream.
+  for (std::size_t size : {0, 1, 100, 5000}) {
+    EXPECT_THROW(coflow::run(iota_vector(size), coflow::ops::ordered_parallel(
+                                                    3, coflow::test::throwing_at_bind{}, 2, 8) |
+                                                    coflow::sinks::to_vector()),
+                 std::length_error)
+        << size << " values";
+  }
+}
+
 TEST(OrderedParallel, NoDeadlockWhenAWorkerThrowsWhileItsQueuesAreFull) {
   auto slow_then_throw = coflow::ops::transform([](int x) {
     std::this_thread::sleep_for(std::chrono::microseconds(200));

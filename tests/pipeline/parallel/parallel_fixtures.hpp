@@ -78,4 +78,17 @@ struct throwing_at_flush : stage_interface {
   }
 };
 
+// A stage whose binding throws: a worker's copy of it fails before it takes a value.
+struct throwing_at_bind : stage_interface {
+  template <class In>
+  using output = In;
+
+  template <class In, class MakeDown>
+  auto bind(MakeDown make_down) const {
+    using down_type = decltype(make_down(std::type_identity<In>{}));
+    throw std::length_error("bind");
+    return throwing_at_flush::node<In, down_type>{make_down(std::type_identity<In>{})};
+  }
+};
+
 }  // namespace coflow::test
