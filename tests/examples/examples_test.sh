@@ -25,6 +25,7 @@ examples=(
   batches
   windows
   merge
+  parallel
 )
 
 passed=0

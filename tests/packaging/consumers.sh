@@ -74,7 +74,7 @@ install_and_find_package() {
 
 pkg_config() {
   local cflags
-  cflags=$(PKG_CONFIG_PATH="${prefix}/share/pkgconfig" pkg-config --cflags coflow) &&
+  cflags=$(PKG_CONFIG_PATH="${prefix}/share/pkgconfig" pkg-config --cflags --libs coflow) &&
     [[ $(PKG_CONFIG_PATH="${prefix}/share/pkgconfig" pkg-config --modversion coflow) == "${version}" ]] &&
     echo "cflags: ${cflags}" &&
     g++ -std=c++20 ${cflags} "${here}/main.cc" -o "${tmp}/pkg-config-consumer" &&

@@ -34,4 +34,11 @@ int main() {
       std::vector{2.0, 4.0, 6.0, 8.0},
       coflow::ops::filter([](double x) { return x > 3; }) | averager() | coflow::sinks::last());
   std::cout << "filter | averager: " << piped.value_or(-1) << '\n';
+
+  // A thread boundary and two workers: the package must bring the thread library along.
+  auto total = coflow::run(
+      std::vector{1, 2, 3, 4, 5, 6, 7, 8, 9, 10},
+      coflow::ops::ordered_parallel(2, coflow::ops::transform([](int x) { return x * x; })) |
+          coflow::ops::thread_boundary() | coflow::sinks::sum());
+  std::cout << "ordered_parallel | thread_boundary | sum: " << total << '\n';
 }

@@ -1,0 +1,212 @@
+#include "pipeline/parallel/ordered_parallel.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "operators/batch.hpp"
+#include "operators/filter.hpp"
+#include "operators/for_each.hpp"
+#include "operators/sum.hpp"
+#include "operators/take.hpp"
+#include "operators/to_vector.hpp"
+#include "operators/transform.hpp"
+#include "pipeline/parallel/thread_boundary.hpp"
+#include "pipeline/pipeline.hpp"
+#include "pipeline/run.hpp"
+#include "tests/pipeline/parallel/parallel_fixtures.hpp"
+
+namespace {
+
+using coflow::test::alive;
+using coflow::test::counting;
+using coflow::test::iota_vector;
+
+auto square_text() {
+  return coflow::ops::transform([](int x) { return std::to_string(x * x); });
+}
+
+TEST(OrderedParallel, GivesWhatOneThreadGivesInInputOrder) {
+  for (std::size_t workers : {1, 2, 3, 7}) {
+    for (std::size_t size : {0, 1, 5, 256, 1000, 5001}) {
+      for (std::size_t batch : {1, 4, 256}) {
+        const std::vector<int> xs = iota_vector(size);
+        auto stage = square_text() |
+                     coflow::ops::filter([](const std::string& s) { return s.back() != '1'; });
+        auto serial = coflow::run(xs, stage | coflow::sinks::to_vector());
+        auto parallel = coflow::run(xs, coflow::ops::ordered_parallel(workers, stage, 2, batch) |
+                                            coflow::sinks::to_vector());
+        EXPECT_EQ(parallel, serial)
+            << workers << " workers, " << size << " values, batch " << batch;
+      }
+    }
+  }
+}
+
+TEST(OrderedParallel, RunsOnSeveralThreadsNotTheCaller) {
+  std::mutex m;
+  std::set<std::thread::id> ids;
+  auto record = coflow::ops::transform([&](int x) {
+    std::lock_guard lock(m);
+    ids.insert(std::this_thread::get_id());
+    return x;
+  });
+  coflow::run(iota_vector(4096),
+              coflow::ops::ordered_parallel(2, record, 4, 16) | coflow::sinks::sum());
+  EXPECT_EQ(ids.size(), 2u);
+  EXPECT_EQ(ids.count(std::this_thread::get_id()), 0u);
+}
+
+TEST(OrderedParallel, EachWorkerFlushesAfterEveryBatch) {
+  // batch(3) in each worker: its partial windows come out at end of stream, after all full ones.
+  auto sizes = coflow::run(iota_vector(20),
+                           coflow::ops::ordered_parallel(2, coflow::ops::batch(3), 4, 4) |
+                               coflow::ops::transform([](std::vector<int> v) { return v.size(); }) |
+                               coflow::sinks::to_vector());
+  // Worker 0 gets 0-3, 8-11, 16-19 (12 values: four windows of 3); worker 1 gets 4-7, 12-15
+  // (8 values: two of 3 and, flushed, one of 2).
+  std::size_t total = 0;
+  for (std::size_t s : sizes) total += s;
+  EXPECT_EQ(total, 20u);
+  ASSERT_FALSE(sizes.empty());
+  EXPECT_EQ(sizes.back(), 2u);
+}
+
+TEST(OrderedParallel, ADoneDownstreamStopsTheWorkersAndAnEndlessSource) {
+  auto taken = coflow::run(
+      coflow::test::endless_ints(),
+      coflow::ops::ordered_parallel(2, coflow::ops::transform([](int x) { return x + 1; })) |
+          coflow::ops::take(3000) | coflow::sinks::to_vector());
+  ASSERT_EQ(taken.size(), 3000u);
+  EXPECT_EQ(taken.front(), 1);
+  EXPECT_EQ(taken.back(), 3000);
+}
+
+TEST(OrderedParallel, AWorkersExceptionReachesTheCallerAfterTheValuesBeforeIt) {
+  counting::reset();
+  std::vector<int> seen;
+  {
+    auto throws_at = coflow::ops::transform([guard = alive()](int x) {
+      if (x == 777) throw std::runtime_error("worker");
+      return x;
+    });
+    EXPECT_THROW(coflow::run(iota_vector(100000),
+                             coflow::ops::ordered_parallel(3, throws_at, 2, 10) |
+                                 coflow::sinks::for_each([&](int x) { seen.push_back(x); })),
+                 std::runtime_error);
+  }
+  EXPECT_EQ(counting::live(), 0);
+  // Outputs come back batch by batch in order: all of the batches before the failing one.
+  EXPECT_EQ(seen, iota_vector(770));
+}
+
+TEST(OrderedParallel, AnExceptionDownstreamStopsTheWorkers) {
+  counting::reset();
+  {
+    auto stage = coflow::ops::transform([guard = alive()](int x) { return x; });
+    EXPECT_THROW(coflow::run(iota_vector(100000), coflow::ops::ordered_parallel(2, stage, 2, 8) |
+                                                      coflow::sinks::for_each([](int x) {
+                                                        if (x == 500) throw std::logic_error("d");
+                                                      })),
+                 std::logic_error);
+  }
+  EXPECT_EQ(counting::live(), 0);
+}
+
+TEST(OrderedParallel, AnExceptionAtEndOfStreamReachesClose) {
+  auto p = coflow::open<int>(coflow::ops::ordered_parallel(2, coflow::test::throwing_at_flush{}) |
+                             coflow::sinks::to_vector());
+  for (int i = 0; i < 1000; ++i) p.send(i);
+  EXPECT_THROW(p.close(), std::domain_error);
+}
+
+TEST(OrderedParallel, AWorkerThatFailsToStartReportsItsException) {
+  // Each worker binds its copy on its own thread; the failure comes back in place of that
+  // worker's first batch, whether the stream has values for it, or only end of stream.
+  for (std::size_t size : {0, 1, 100, 5000}) {
+    EXPECT_THROW(coflow::run(iota_vector(size), coflow::ops::ordered_parallel(
+                                                    3, coflow::test::throwing_at_bind{}, 2, 8) |
+                                                    coflow::sinks::to_vector()),
+                 std::length_error)
+        << size << " values";
+  }
+}
+
+TEST(OrderedParallel, NoDeadlockWhenAWorkerThrowsWhileItsQueuesAreFull) {
+  auto slow_then_throw = coflow::ops::transform([](int x) {
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+    if (x == 40) throw std::runtime_error("slow");
+    return x;
+  });
+  EXPECT_THROW(
+      coflow::run(iota_vector(100000),
+                  coflow::ops::ordered_parallel(2, slow_then_throw, 1, 1) | coflow::sinks::sum()),
+      std::runtime_error);
+}
+
+TEST(OrderedParallel, DestroyingARunningPipelineJoinsCleanly) {
+  counting::reset();
+  {
+    auto p = coflow::open<int>(
+        coflow::ops::ordered_parallel(2, coflow::ops::transform([guard = alive()](int x) {
+                                        std::this_thread::sleep_for(std::chrono::microseconds(20));
+                                        return x;
+                                      }),
+                                      2, 8) |
+        coflow::sinks::to_vector());
+    for (int i = 0; i < 500; ++i) p.send(i);
+  }
+  EXPECT_EQ(counting::live(), 0);
+}
+
+TEST(OrderedParallel, InFlightBatchesAreBounded) {
+  // The downstream holds the caller; the workers can have at most workers x capacity batches.
+  std::atomic<int> produced = 0;
+  std::atomic<bool> release = false;
+  auto count = coflow::ops::transform([&](int x) {
+    ++produced;
+    return x;
+  });
+  auto p = coflow::open<int>(coflow::ops::ordered_parallel(2, count, 2, 4) |
+                             coflow::sinks::for_each([&](int) {
+                               while (!release)
+                                 std::this_thread::sleep_for(std::chrono::milliseconds(1));
+                             }));
+  std::thread producer([&] {
+    for (int i = 0; i < 2000; ++i) p.send(i);
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  // The caller is stuck delivering the first value; at most 2 x 2 batches of 4 were dealt.
+  EXPECT_LE(produced.load(), 2 * 2 * 4);
+  release = true;
+  producer.join();
+  p.close();
+  EXPECT_EQ(produced.load(), 2000);
+}
+
+TEST(OrderedParallel, BehindAThreadBoundary) {
+  auto total =
+      coflow::run(iota_vector(10000),
+                  coflow::ops::thread_boundary(4, 64) |
+                      coflow::ops::ordered_parallel(
+                          2, coflow::ops::transform([](int x) { return std::int64_t{x} * 3; })) |
+                      coflow::ops::thread_boundary(4, 64) | coflow::sinks::sum());
+  EXPECT_EQ(total, std::int64_t{3} * 9999 * 10000 / 2);
+}
+
+TEST(OrderedParallel, RejectsBadParameters) {
+  auto id = coflow::ops::transform([](int x) { return x; });
+  EXPECT_THROW((void)coflow::ops::ordered_parallel(0, id), std::invalid_argument);
+  EXPECT_THROW((void)coflow::ops::ordered_parallel(1'000'000, id), std::invalid_argument);
+  EXPECT_THROW((void)coflow::ops::ordered_parallel(2, id, 0), std::invalid_argument);
+  EXPECT_THROW((void)coflow::ops::ordered_parallel(2, id, 2, 0), std::invalid_argument);
+}
+
+}  // namespace
