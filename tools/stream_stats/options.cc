@@ -72,6 +72,11 @@ last values, or its start (inclusive) and end (exclusive) time. A time window cl
 value at or after its end comes; a value older than the newest value's window is late: it is
 in the totals, in no window, and counted ("late").
 
+Threads: --threads N parses the lines on N worker threads while this thread reads them and
+computes the statistics, in input order: the output is byte for byte that of one thread. Only
+the parsing moves, and each line is copied to reach a worker: it can be slower than one thread
+(see benchmarks/RESULTS.md). Not with --profile.
+
 Progress: on a terminal, reading a regular file shows the share read, the rate and the time
 left on stderr, erased before the report; never on a pipe, for stdin or with --quiet.
 
