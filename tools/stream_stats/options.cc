@@ -72,6 +72,11 @@ last values, or its start (inclusive) and end (exclusive) time. A time window cl
 value at or after its end comes; a value older than the newest value's window is late: it is
 in the totals, in no window, and counted ("late").
 
+Threads: --threads N parses the lines on N worker threads while this thread reads them and
+computes the statistics, in input order: the output is byte for byte that of one thread. Only
+the parsing moves, and each line is copied to reach a worker: it can be slower than one thread
+(see benchmarks/RESULTS.md). Not with --profile.
+
 Progress: on a terminal, reading a regular file shows the share read, the rate and the time
 left on stderr, erased before the report; never on a pipe, for stdin or with --quiet.
 
@@ -118,6 +123,7 @@ command_line parse_command_line(std::span<const char* const> args) {
   bool quiet = false;
   bool profile = false;
   bool strict = false;
+  std::string threads;
   auto* input_option =
       app.add_option("input", input, "File to read, - for stdin (default: built-in stream)")
           ->type_name("FILE");
@@ -170,6 +176,12 @@ command_line parse_command_line(std::span<const char* const> args) {
   app.add_flag("--strict", strict,
                "Fail (exit 1, after the report) when a line is malformed, naming the first");
 
+  auto* threads_option =
+      app.add_option("-j,--threads", threads,
+                     fmt::format("Parse on N threads (1 to {}; default 1); the output is the same",
+                                 max_threads))
+          ->type_name("N");
+
   try {
     app.parse(static_cast<int>(args.size()), args.data());
   } catch (const CLI::CallForHelp&) {
@@ -204,6 +216,16 @@ command_line parse_command_line(std::span<const char* const> args) {
   o.quiet = quiet;
   o.profile = profile;
   o.strict = strict;
+  if (threads_option->count() > 0) {
+    const std::uint64_t n = parse_whole_number(threads, "--threads", 1);
+    if (n > max_threads) {
+      throw usage_error(fmt::format("--threads: at most {}, got {}", max_threads, threads));
+    }
+    o.threads = static_cast<std::size_t>(n);
+  }
+  if (o.profile && o.threads > 1) {
+    throw usage_error("--profile and --threads do not go together: profile with one thread");
+  }
   if (o.window && o.every != 0) {
     throw usage_error("--window and --every do not go together: choose one kind of rows");
   }

@@ -28,6 +28,9 @@ namespace stream_stats {
 /// default_seed seeds the built-in stream unless --seed says otherwise.
 inline constexpr std::uint64_t default_seed = 2024;
 
+/// max_threads bounds --threads: far more than any machine's cores, few enough to start.
+inline constexpr std::size_t max_threads = 256;
+
 /// default_readings is the length of the built-in stream.
 inline constexpr std::uint64_t default_readings = 1'000'000;
 
@@ -50,8 +53,9 @@ struct options {
   std::uint64_t seed = default_seed;
   std::uint64_t readings = default_readings;
   bool quiet = false;
-  bool profile = false;  // --profile: values and time per pipeline stage on stderr
-  bool strict = false;   // --strict: a malformed line fails the run (after the report)
+  bool profile = false;     // --profile: values and time per pipeline stage on stderr
+  bool strict = false;      // --strict: a malformed line fails the run (after the report)
+  std::size_t threads = 1;  // --threads: workers that parse the lines; 1: parse on this thread
 };
 
 /// command_line is what the command line asks for: a run, or the help text.

@@ -23,15 +23,6 @@ malformed bad_line(const input_line& line, std::string reason) {
 }
 
 // The columns once they are known: indices and the labels shown to the user.
-struct resolved_columns {
-  std::vector<std::size_t> values;
-  std::vector<std::size_t> keys;
-  std::optional<std::size_t> time;
-  std::vector<std::string> value_labels;
-  std::vector<std::string> key_labels;
-  std::string time_label;
-  char delimiter = ',';
-};
 
 std::string numbered_label(std::size_t index) { return fmt::format("column {}", index + 1); }
 
@@ -79,12 +70,16 @@ void label_by_number(resolved_columns& columns) {
   if (columns.time) columns.time_label = numbered_label(*columns.time);
 }
 
-void publish(header_info* header, const resolved_columns& columns, bool has_header) {
+void publish(header_info* header, std::optional<resolved_columns>* found,
+             const resolved_columns& columns, bool has_header) {
+  if (found != nullptr) *found = columns;
   if (header == nullptr) return;
   header->has_header = has_header;
   header->value_labels = columns.value_labels;
   header->key_labels = columns.key_labels;
 }
+
+}  // namespace
 
 record parse_csv_line(const input_line& line, const resolved_columns& columns,
                       std::vector<csv_field>& fields) {
@@ -124,6 +119,8 @@ record parse_csv_line(const input_line& line, const resolved_columns& columns,
   return s;
 }
 
+namespace {
+
 // Finds every chosen column in the first line, by name or by number.
 void find_columns(resolved_columns& columns, const reader_config& config,
                   const std::vector<csv_field>& fields) {
@@ -156,7 +153,8 @@ record parse_plain_line(const input_line& line) {
   return bad_line(line, std::string(describe(number.problem)));
 }
 
-coflow::coroutine<input_line, record> parse_records(reader_config config, header_info* header) {
+coflow::coroutine<input_line, record> parse_records(reader_config config, header_info* header,
+                                                    std::optional<resolved_columns>* found) {
   std::optional<input_line> line = co_yield coflow::receive;
   if (config.value_columns.empty()) {
     while (line) line = co_yield parse_plain_line(*line);
@@ -175,7 +173,7 @@ coflow::coroutine<input_line, record> parse_records(reader_config config, header
   if (any_by_name(config)) {
     // A column chosen by name: the first line must be the header that names it.
     label_from_header(columns, fields);
-    publish(header, columns, true);
+    publish(header, found, columns, true);
     line = co_yield coflow::receive;
   } else {
     label_by_number(columns);
@@ -189,10 +187,10 @@ coflow::coroutine<input_line, record> parse_records(reader_config config, header
       if (next && std::holds_alternative<sample>(*next)) {
         split_csv(first_text, fields, columns.delimiter);
         label_from_header(columns, fields);
-        publish(header, columns, true);
+        publish(header, found, columns, true);
         line = co_yield std::move(*next);
       } else {
-        publish(header, columns, false);
+        publish(header, found, columns, false);
         if (!next) {
           co_yield coflow::emit(std::move(first));
           co_return;
@@ -201,7 +199,7 @@ coflow::coroutine<input_line, record> parse_records(reader_config config, header
         line = co_yield std::move(*next);
       }
     } else {
-      publish(header, columns, false);
+      publish(header, found, columns, false);
       line = co_yield std::move(first);
     }
   }

@@ -113,10 +113,29 @@ struct header_info {
   std::vector<std::string> key_labels;    // the same for the key columns (none without --by)
 };
 
-/// parse_records(config, header) is the coroutine stage that turns lines into records (see
-/// above). `header`, if not null, is filled in once the first line was read and must outlive
-/// the stage.
-coflow::coroutine<input_line, record> parse_records(reader_config config, header_info* header);
+/// resolved_columns are the CSV columns as found in the first line (or the header): where each
+/// value, key and time column is, and how each is named in messages.
+struct resolved_columns {
+  std::vector<std::size_t> values;
+  std::vector<std::size_t> keys;
+  std::optional<std::size_t> time;
+  std::vector<std::string> value_labels;
+  std::vector<std::string> key_labels;
+  std::string time_label;
+  char delimiter = ',';
+};
+
+/// parse_records(config, header, found) is the coroutine stage that turns lines into records
+/// (see above). `header`, if not null, is filled in once the first line was read and must outlive
+/// the stage. `found`, if not null, receives the columns once they are known (CSV lines only):
+/// from then on each line's record is parse_csv_line(line, **found, ...), so that later lines
+/// can be parsed elsewhere, on other threads.
+coflow::coroutine<input_line, record> parse_records(
+    reader_config config, header_info* header, std::optional<resolved_columns>* found = nullptr);
+
+/// parse_csv_line reads a CSV line once the columns are known; `fields` is scratch space.
+record parse_csv_line(const input_line& line, const resolved_columns& columns,
+                      std::vector<csv_field>& fields);
 
 /// max_kept_text is how many bytes of a malformed line a record keeps at most (fewer when the
 /// cut would split a UTF-8 character).

@@ -34,8 +34,11 @@
 #include "operators/tumbling_time.hpp"
 #include "operators/window.hpp"
 #include "pipeline/compose.hpp"
+#include "pipeline/coroutine.hpp"
+#include "pipeline/parallel/ordered_parallel.hpp"
 #include "pipeline/profile/instrumented.hpp"
 #include "pipeline/profile/named.hpp"
+#include "tools/stream_stats/line_batch.hpp"
 #include "tools/stream_stats/sources.hpp"
 #include "tools/stream_stats/statistics.hpp"
 #include "tools/stream_stats/windows.hpp"
@@ -105,6 +108,85 @@ auto run_until_read_error(coflow::generator<input_line>& lines, Pipeline&& pipel
       if (!read([&] { ++*line; })) break;
     }
   }
+  return head.finish();
+}
+
+// Under --threads: how many lines (or bytes of them) go to a worker at a time: enough that a
+// batch's hand-off costs little next to parsing it, few enough that workers start early.
+constexpr std::size_t batch_lines = 4096;
+constexpr std::size_t batch_bytes = std::size_t{1} << 18;
+
+// Passes on each record of each parsed batch, in order.
+coflow::coroutine<std::vector<record>, record> each_record() {
+  std::optional<std::vector<record>> batch = co_yield coflow::receive;
+  while (batch) {
+    for (record& r : *batch) co_yield coflow::emit(std::move(r));
+    batch = co_yield coflow::receive;
+  }
+}
+
+// run_until_read_error with the parsing spread over `threads` workers: this thread reads the
+// lines and parses them itself until the columns are known (the header, or the first line),
+// then copies them into batches that ordered_parallel parses on the workers, in input order;
+// the records then reach `records` on this thread, in input order, as with one thread.
+template <class Records>
+auto run_threaded(coflow::generator<input_line>& lines, std::size_t threads,
+                  const reader_config& config, header_info* header, Records&& records,
+                  std::string* error) {
+  auto head = coflow::bind_chain<line_batch>(
+      coflow::ops::ordered_parallel(threads, coflow::ops::transform(parse_batch), 4, 1) |
+      each_record() | std::forward<Records>(records));
+  // Until the columns are known, lines go through parse_records here, as with one thread.
+  const bool csv = !config.value_columns.empty();
+  std::optional<resolved_columns> found;
+  std::vector<record> early;
+  auto first_lines = coflow::bind_chain<input_line>(
+      parse_records(config, header, &found) |
+      coflow::sinks::for_each([&early](record&& r) { early.push_back(std::move(r)); }));
+  bool columns_known = !csv;
+  line_batch batch;
+  auto read = [error](auto&& advance) {
+    try {
+      advance();
+      return true;
+    } catch (const input_error& e) {
+      *error = e.what();
+      return false;
+    }
+  };
+  bool more = true;
+  auto send = [&] {
+    std::shared_ptr<const resolved_columns> columns = batch.columns;
+    more = head.push(std::move(batch));
+    batch = line_batch{};
+    batch.columns = std::move(columns);
+  };
+  std::optional<decltype(lines.begin())> line;
+  if (!head.done() && read([&] { line.emplace(lines.begin()); })) {
+    while (*line != lines.end()) {
+      const input_line current = **line;
+      if (!columns_known) {
+        first_lines.push(input_line(current));
+        if (found) {
+          columns_known = true;
+          batch.parsed = std::move(early);
+          batch.columns = std::make_shared<const resolved_columns>(std::move(*found));
+        }
+      } else {
+        batch.add(current);
+        if (batch.lines.size() >= batch_lines || batch.text.size() >= batch_bytes) send();
+        if (!more) break;
+      }
+      if (!read([&] { ++*line; })) break;
+    }
+  }
+  if (more && !columns_known) {
+    // The input ended (or failed) before the columns were known: what parse_records still
+    // holds (a first line that may have been a header) comes out now.
+    first_lines.finish();
+    batch.parsed = std::move(early);
+  }
+  if (more && !batch.empty()) send();
   return head.finish();
 }
 
@@ -178,6 +260,19 @@ report compute_with(const options& o, coflow::generator<input_line> lines, repor
     result.first_malformed = std::move(std::get<0>(bad));
     result.malformed_count = std::get<1>(bad);
   };
+  // Parses the lines and passes the records to `records`, on this thread or, with --threads,
+  // on workers (never under --profile, which the options refuse with --threads).
+  auto run_records = [&](auto records) {
+    if constexpr (!Profiled) {
+      if (o.threads > 1) {
+        return run_threaded(lines, o.threads, config, &header, std::move(records),
+                            &result.read_error);
+      }
+    }
+    return run_until_read_error(
+        lines, probe("", named("parse", parse_records(config, &header)) | std::move(records)),
+        &result.read_error);
+  };
   // `statistics` is the sink of the samples: the overall statistics, and each window's.
   auto run_with = [&](auto statistics) {
     if (!o.by.empty()) {
@@ -185,9 +280,7 @@ report compute_with(const options& o, coflow::generator<input_line> lines, repor
                                      ops::transform(&sample::values) | sinks::aggregate(overall));
       auto samples = probe("samples", named("unwrap", ops::transform(take_out<sample>)) |
                                           named("overall+by key", sinks::tee(statistics, per_key)));
-      auto pipeline = probe("", named("parse", parse_records(config, &header)) |
-                                    sinks::partition(holds<sample>, samples, bad_lines));
-      auto [by_key, bad] = run_until_read_error(lines, std::move(pipeline), &result.read_error);
+      auto [by_key, bad] = run_records(sinks::partition(holds<sample>, samples, bad_lines));
       take_bad_lines(bad);
       result.grouped = true;
       // Each key's statistics are freed once its row is made, so that the two are not both
@@ -203,9 +296,7 @@ report compute_with(const options& o, coflow::generator<input_line> lines, repor
     } else {
       auto samples = probe("samples", named("value", ops::transform(take_out<sample>)) |
                                           named("statistics", statistics));
-      auto pipeline = probe("", named("parse", parse_records(config, &header)) |
-                                    sinks::partition(holds<sample>, samples, bad_lines));
-      auto outcome = run_until_read_error(lines, std::move(pipeline), &result.read_error);
+      auto outcome = run_records(sinks::partition(holds<sample>, samples, bad_lines));
       take_bad_lines(outcome.second);
     }
   };
