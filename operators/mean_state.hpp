@@ -51,6 +51,7 @@
 #include <span>
 #include <vector>
 
+#include "operators/detail/exact_difference.hpp"
 #include "pipeline/bytes.hpp"
 
 namespace coflow {
@@ -108,9 +109,9 @@ class mean_state {
       return;
     }
     // b's values are b.shift_ + its deviations: in this frame, each is off by `shift`.
-    const split shift = difference(b.shift_, shift_);
+    const detail::exact_split shift = detail::exact_difference(b.shift_, shift_);
     int e = std::max(exp_, b.exp_);
-    if (shift.hi != 0) e = std::max(e, exponent_of(shift) - headroom);
+    if (shift.hi != 0) e = std::max(e, detail::exponent_of(shift) - headroom);
     rescale(e);
     b.rescale(e);
     const double dy = std::ldexp(shift.hi, shift.halved - e);
@@ -147,7 +148,7 @@ class mean_state {
     const double high = c - (c - quotient);
     const double low = quotient - high;
     const double remainder = (sum_hi_ - high * n) - low * n;
-    return add_exactly(shift_, quotient, (remainder + sum_lo_) * inverse);
+    return detail::add_exactly(shift_, quotient, (remainder + sum_lo_) * inverse);
   }
 
   /// serialize appends the state's bytes to `out`.
@@ -196,47 +197,6 @@ class mean_state {
   // The largest unit: 2^1025 bounds any difference of two doubles.
   static constexpr int max_exponent = 1025 - headroom;
 
-  // a - b as hi + lo exactly (halved: the true difference is twice that).
-  struct split {
-    double hi;
-    double lo;
-    int halved;
-  };
-
-  // The exponent of the smallest power of two above |a - b|.
-  static int exponent_of(const split& s) noexcept {
-    int e;
-    std::frexp(s.hi, &e);
-    return e + s.halved;
-  }
-
-  static split difference(double a, double b) noexcept {
-    split s = two_difference(a, b);
-    if (!std::isfinite(s.hi) || !std::isfinite(s.lo)) {
-      // Near the limits, a - b or an intermediate of the two-sum overflows; both are so large
-      // then that halving them is exact.
-      s = two_difference(a / 2, b / 2);
-      s.halved = 1;
-    }
-    return s;
-  }
-
-  // Knuth's two-sum of a and -b: hi + lo == a - b exactly, when nothing overflows.
-  static split two_difference(double a, double b) noexcept {
-    split s{a - b, 0, 0};
-    const double bb = s.hi - a;
-    s.lo = (a - (s.hi - bb)) + (-b - bb);
-    return s;
-  }
-
-  // a + b + c, with a + b exactly (two-sum), for a result correctly rounded in most cases.
-  static double add_exactly(double a, double b, double c) noexcept {
-    const double s = a + b;
-    const double bb = s - a;
-    const double err = (a - (s - bb)) + (b - bb);
-    return s + (err + c);
-  }
-
   // Knuth's two-sum: the rounding error of sum_hi_ + y, recovered exactly without a branch, goes
   // to the compensation.
   void add_to_sum(double y) noexcept {
@@ -249,9 +209,9 @@ class mean_state {
   // A value 2^880 or more from the shift, or any value once the state is in larger units.
   // Out of line: the common path stays small enough to inline into a fused pipeline.
   [[gnu::noinline]] void add_far(double x) noexcept {
-    const split d = difference(x, shift_);
+    const detail::exact_split d = detail::exact_difference(x, shift_);
     if (d.hi != 0) {
-      const int e = exponent_of(d) - headroom;
+      const int e = detail::exponent_of(d) - headroom;
       if (e > exp_) rescale(e);
     }
     add_to_sum(std::ldexp(d.hi, d.halved - exp_));
@@ -266,16 +226,17 @@ class mean_state {
     const double n = static_cast<double>(n_);
     const double quotient = sum_hi_ / n;
     const double quotient_lo = (std::fma(-quotient, n, sum_hi_) + sum_lo_) / n;
-    if (quotient == 0 && quotient_lo == 0) return shift_;              // exact, and keeps -0.0
-    if (exp_ == 0) return add_exactly(shift_, quotient, quotient_lo);  // below 2^944: finite
+    if (quotient == 0 && quotient_lo == 0) return shift_;  // exact, and keeps -0.0
+    if (exp_ == 0)
+      return detail::add_exactly(shift_, quotient, quotient_lo);  // below 2^944: finite
     // The deviation of the mean from the shift, or an intermediate of the sum, may overflow (a
     // shift near -max and values near +max): then add in halves, shift_ being so large that
     // halving it is exact.
     const double mean =
-        add_exactly(shift_, std::ldexp(quotient, exp_), std::ldexp(quotient_lo, exp_));
+        detail::add_exactly(shift_, std::ldexp(quotient, exp_), std::ldexp(quotient_lo, exp_));
     if (std::isfinite(mean)) return mean;
-    return 2 * add_exactly(shift_ / 2, std::ldexp(quotient, exp_ - 1),
-                           std::ldexp(quotient_lo, exp_ - 1));
+    return 2 * detail::add_exactly(shift_ / 2, std::ldexp(quotient, exp_ - 1),
+                                   std::ldexp(quotient_lo, exp_ - 1));
   }
 
   void rescale(int e) noexcept {

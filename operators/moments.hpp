@@ -64,6 +64,7 @@
 #include <span>
 #include <vector>
 
+#include "operators/detail/exact_difference.hpp"
 #include "pipeline/bytes.hpp"
 
 namespace coflow {
@@ -89,7 +90,7 @@ class moments {
       return;
     }
     ++n_;
-    const split d = difference(x, shift_);
+    const detail::exact_split d = detail::exact_difference(x, shift_);
     double y;
     double y_lo;
     if (d.halved == 0 && std::fabs(d.hi) < scale_ && inverse_ != 0) {
@@ -97,7 +98,7 @@ class moments {
       y_lo = d.lo * inverse_;
     } else {
       if (d.hi != 0) {
-        const int e = exponent_of(d);
+        const int e = detail::exponent_of(d);
         if (e > exp_) rescale(e);
       }
       y = std::ldexp(d.hi, d.halved - exp_);
@@ -127,9 +128,9 @@ class moments {
       *this = b;
       return;
     }
-    const split shift = difference(b.shift_, shift_);
+    const detail::exact_split shift = detail::exact_difference(b.shift_, shift_);
     int e = std::max(exp_, b.exp_);
-    if (shift.hi != 0) e = std::max(e, exponent_of(shift));
+    if (shift.hi != 0) e = std::max(e, detail::exponent_of(shift));
     rescale(e);
     b.rescale(e);
     const double dy = std::ldexp(shift.hi, shift.halved - e);
@@ -165,16 +166,16 @@ class moments {
     const double quotient = sum_hi_ / n;
     const double quotient_lo = (std::fma(-quotient, n, sum_hi_) + sum_lo_) / n;
     if (quotient == 0 && quotient_lo == 0) return shift_;  // exact, and keeps -0.0
-    const double mean =
-        scale_ != 0 && std::isfinite(scale_)
-            ? add_exactly(shift_, quotient * scale_, quotient_lo * scale_)
-            : add_exactly(shift_, std::ldexp(quotient, exp_), std::ldexp(quotient_lo, exp_));
+    const double mean = scale_ != 0 && std::isfinite(scale_)
+                            ? detail::add_exactly(shift_, quotient * scale_, quotient_lo * scale_)
+                            : detail::add_exactly(shift_, std::ldexp(quotient, exp_),
+                                                  std::ldexp(quotient_lo, exp_));
     if (std::isfinite(mean)) return mean;
     // The deviation of the mean from the shift, or an intermediate of the sum, overflows (a
     // shift near -max and values near +max): add in halves. shift_ is so large then that
     // halving it is exact.
-    return 2 * add_exactly(shift_ / 2, std::ldexp(quotient, exp_ - 1),
-                           std::ldexp(quotient_lo, exp_ - 1));
+    return 2 * detail::add_exactly(shift_ / 2, std::ldexp(quotient, exp_ - 1),
+                                   std::ldexp(quotient_lo, exp_ - 1));
   }
 
   /// variance is the sample variance, sum((x - mean)^2) / (n - 1); NaN for fewer than two
@@ -237,47 +238,6 @@ class moments {
   // Below every double's exponent: a state whose deviations are all 0 has no scale yet, and
   // rescaling its zeros from here is harmless.
   static constexpr int unset_exponent = -1100;
-
-  // a - b as hi + lo exactly (halved: the true difference is twice that).
-  struct split {
-    double hi;
-    double lo;
-    int halved;
-  };
-
-  // The exponent of the smallest power of two above |a - b|.
-  static int exponent_of(const split& s) noexcept {
-    int e;
-    std::frexp(s.hi, &e);
-    return e + s.halved;
-  }
-
-  static split difference(double a, double b) noexcept {
-    split s = two_difference(a, b);
-    if (!std::isfinite(s.hi) || !std::isfinite(s.lo)) {
-      // Near the limits, a - b or an intermediate of the two-sum overflows; both are so large
-      // then that halving them is exact.
-      s = two_difference(a / 2, b / 2);
-      s.halved = 1;
-    }
-    return s;
-  }
-
-  // Knuth's two-sum of a and -b: hi + lo == a - b exactly, when nothing overflows.
-  static split two_difference(double a, double b) noexcept {
-    split s{a - b, 0, 0};
-    const double bb = s.hi - a;
-    s.lo = (a - (s.hi - bb)) + (-b - bb);
-    return s;
-  }
-
-  // a + b + c, with a + b exactly (two-sum), for a result correctly rounded in most cases.
-  static double add_exactly(double a, double b, double c) noexcept {
-    const double s = a + b;
-    const double bb = s - a;
-    const double err = (a - (s - bb)) + (b - bb);
-    return s + (err + c);
-  }
 
   void rescale(int e) noexcept {
     const int by = exp_ - e;
