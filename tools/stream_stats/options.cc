@@ -77,6 +77,12 @@ computes the statistics, in input order: the output is byte for byte that of one
 the parsing moves, and each line is copied to reach a worker: it can be slower than one thread
 (see benchmarks/RESULTS.md). Not with --profile.
 
+Redis Streams: with --redis HOST:PORT the tool publishes values to a stream (--publish FILE),
+runs as a worker of a consumer group (--group G --consumer C), or prints the report merged from
+the workers' checkpoints (--report); a password comes from --password-env VAR or
+--password-file PATH, never from the command line. For their options:
+  stream_stats --redis HOST:PORT --help
+
 Progress: on a terminal, reading a regular file shows the share read, the rate and the time
 left on stderr, erased before the report; never on a pipe, for stdin or with --quiet.
 

@@ -331,6 +331,7 @@ check "help shows usage and options" \
   bash -c 'grep -q "^Usage:" "$1" && grep -q -- "--column" "$1" && grep -q -- "--every" "$1"' \
   _ "${scratch}/out"
 check "help shows --profile" grep -q -- "--profile" "${scratch}/out"
+check "help points to the Redis modes" grep -q -- "--redis HOST:PORT --help" "${scratch}/out"
 
 # --- output that cannot be written --------------------------------------------------------
 
