@@ -11,19 +11,16 @@
 #include "operators/aggregate.hpp"
 #include "pipeline/bytes.hpp"
 #include "pipeline/run.hpp"
+#include "tests/support/aggregate_states.hpp"
 
 namespace {
+
+using coflow::testing::bytes_of;
 
 using coflow::counter;
 
 static_assert(coflow::serializable_aggregate<counter>);
 static_assert(std::same_as<coflow::aggregate_result_t<counter>, std::uint64_t>);
-
-std::vector<std::byte> bytes_of(const counter& c) {
-  std::vector<std::byte> out;
-  c.serialize(out);
-  return out;
-}
 
 TEST(Counter, CountsValuesOfAnyType) {
   counter c;

@@ -12,8 +12,11 @@
 #include "operators/aggregate.hpp"
 #include "pipeline/bytes.hpp"
 #include "pipeline/run.hpp"
+#include "tests/support/aggregate_states.hpp"
 
 namespace {
+
+using coflow::testing::bytes_of;
 
 using coflow::extrema;
 
@@ -36,13 +39,6 @@ extrema<T> state_of(const std::vector<T>& xs) {
   extrema<T> e;
   for (const T& x : xs) e.add(x);
   return e;
-}
-
-template <class T>
-std::vector<std::byte> bytes_of(const extrema<T>& e) {
-  std::vector<std::byte> out;
-  e.serialize(out);
-  return out;
 }
 
 TEST(Extrema, OfNoValuesIsEmpty) {

@@ -19,9 +19,12 @@
 #include "pipeline/bytes.hpp"
 #include "pipeline/compose.hpp"
 #include "pipeline/run.hpp"
+#include "tests/support/aggregate_states.hpp"
 #include "tests/support/exact.hpp"
 
 namespace {
+
+using coflow::testing::bytes_of;
 
 using coflow::mean_state;
 using coflow::testing::exact_mean;
@@ -38,20 +41,10 @@ constexpr double sub = std::numeric_limits<double>::denorm_min();
 // What the library guarantees (see mean_state.hpp): the mean within 2 ulp (tested with 4).
 constexpr double mean_ulps = 4;
 
-mean_state state_of(std::span<const double> xs) {
-  mean_state m;
-  for (double x : xs) m.add(x);
-  return m;
-}
+mean_state state_of(std::span<const double> xs) { return coflow::testing::folded<mean_state>(xs); }
 
 mean_state state_of(std::initializer_list<double> xs) {
   return state_of(std::span<const double>(xs.begin(), xs.size()));
-}
-
-std::vector<std::byte> bytes_of(const mean_state& m) {
-  std::vector<std::byte> out;
-  m.serialize(out);
-  return out;
 }
 
 // The documented error bound of the mean: 2 ulp plus 4 n u^2 of the mean distance from the

@@ -18,9 +18,12 @@
 #include "pipeline/bytes.hpp"
 #include "pipeline/compose.hpp"
 #include "pipeline/run.hpp"
+#include "tests/support/aggregate_states.hpp"
 #include "tests/support/exact.hpp"
 
 namespace {
+
+using coflow::testing::bytes_of;
 
 using coflow::moments;
 using coflow::testing::exact_mean;
@@ -42,20 +45,10 @@ constexpr double sub = std::numeric_limits<double>::denorm_min();
 constexpr double mean_ulps = 4;
 constexpr double spread_relative = 1e-12;
 
-moments state_of(std::span<const double> xs) {
-  moments m;
-  for (double x : xs) m.add(x);
-  return m;
-}
+moments state_of(std::span<const double> xs) { return coflow::testing::folded<moments>(xs); }
 
 moments state_of(std::initializer_list<double> xs) {
   return state_of(std::span<const double>(xs.begin(), xs.size()));
-}
-
-std::vector<std::byte> bytes_of(const moments& m) {
-  std::vector<std::byte> out;
-  m.serialize(out);
-  return out;
 }
 
 // Whether `got` is the double `want` rounds to, to `tolerance` relative error: +inf past the

@@ -17,9 +17,12 @@
 #include "operators/aggregate.hpp"
 #include "pipeline/bytes.hpp"
 #include "pipeline/run.hpp"
+#include "tests/support/aggregate_states.hpp"
 #include "tests/support/exact.hpp"
 
 namespace {
+
+using coflow::testing::bytes_of;
 
 using coflow::sum_state;
 using coflow::testing::exact_sum;
@@ -42,20 +45,11 @@ constexpr double sub = std::numeric_limits<double>::denorm_min();
 
 template <class T>
 sum_state<T> state_of(std::span<const T> xs) {
-  sum_state<T> s;
-  for (const T& x : xs) s.add(x);
-  return s;
+  return coflow::testing::folded<sum_state<T>>(xs);
 }
 
 sum_state<double> state_of(std::initializer_list<double> xs) {
   return state_of(std::span<const double>(xs.begin(), xs.size()));
-}
-
-template <class S>
-std::vector<std::byte> bytes_of(const S& s) {
-  std::vector<std::byte> out;
-  s.serialize(out);
-  return out;
 }
 
 // Values whose plain double sum loses most of its digits: large terms that cancel, and small
