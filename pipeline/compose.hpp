@@ -12,7 +12,8 @@
 // a chain holding a coroutine object is run (`coflow::run(xs, std::move(p))`).
 //
 // Cost: composition is compile-time; a bound chain is one object whose push calls inline
-// into each other, except where a coroutine stage resumes its frame.
+// into each other, except where a coroutine stage resumes its frame (and adjacent coroutine
+// stages resume each other directly, see coroutine_stage.hpp).
 #pragma once
 
 #include "pipeline/detail/require_cpp20.hpp"

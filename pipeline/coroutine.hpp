@@ -362,7 +362,10 @@ class [[nodiscard]] coroutine {
   void release() noexcept {
     if (!handle_) return;
     if (handle_.promise().control.where == detail::point::running) {
-      handle_.promise().control.orphaned = true;  // the resumer destroys the frame when it suspends
+      // The resumer destroys the frame when it suspends; a pipeline's driver learns it from
+      // the chain's word.
+      handle_.promise().control.orphaned = true;
+      handle_.promise().need_driver();
     } else {
       handle_.destroy();
     }

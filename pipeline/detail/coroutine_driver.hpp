@@ -41,6 +41,14 @@ class coroutine_driver {
       return push_to_batch_point(c, value, out) && accepting(out);
     h.promise().input = std::addressof(value);
     resume_body(h);
+    return hand_on_after_push(h, out);
+  }
+
+  /// The rest of push() after the resume: hands the body's outputs to `out` and says whether
+  /// the body waits for the next value and `out` takes more. A pipeline node whose stage
+  /// stopped anywhere uncommon comes here (coroutine_stage.hpp).
+  template <class Fn>
+  static bool hand_on_after_push(handle_type h, Fn& out) {
     auto& p = h.promise();
     bool accepted = true;
     if constexpr (!std::is_void_v<Out>) {
@@ -75,6 +83,9 @@ class coroutine_driver {
     }
     return resume_with_batch(h, std::exchange(values, {}), out);
   }
+
+  /// The frame of `c` (null once it is moved from or abandoned).
+  static handle_type handle(const owner& c) noexcept { return c.handle_; }
 
   // The resume sequence. Uses only `h`: the body may have destroyed its owner meanwhile.
   // Always inline: a call here would add its own frame to every value through a stage.
@@ -123,14 +134,15 @@ class coroutine_driver {
     }
   }
 
- private:
-  [[noreturn]] static void orphan_destroy(handle_type h) {
+  // Destroys a frame whose owner was destroyed while it ran, and says so.
+  [[noreturn, gnu::noinline]] static void orphan_destroy(handle_type h) {
     h.destroy();
     throw orphaned_error(
         "coflow::coroutine: the coroutine was destroyed from inside its own body; its "
         "frame was destroyed when the body suspended");
   }
 
+ private:
   // The rarer outcomes of a resume in push(): the body emits again, finished, or failed.
   template <class Fn>
   static bool after_resume(handle_type h, Fn& out) {

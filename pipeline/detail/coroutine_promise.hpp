@@ -2,13 +2,16 @@
 //
 // Internal: the promise of coflow::coroutine, which gives `co_yield` its meanings inside a body
 // (a reply, a receive point, a batch, an emit; see receive.hpp) and records where the body
-// stopped for the driver.
+// stopped for the driver. A reply goes straight to a linked downstream coroutine that waits at
+// a plain receive point (hand_on); anything else names the stage in the chain's word for the
+// driver (promise_state::need_driver).
 #pragma once
 
 #include <concepts>
 #include <coroutine>
 #include <cstddef>
 #include <exception>
+#include <memory>
 #include <optional>
 #include <span>
 #include <type_traits>
@@ -56,21 +59,50 @@ class coroutine_promise : public promise_state<In, Out, Result> {
     }
   };
 
-  // For a reply of another type than Out: the converted value lives in the awaiter, which
-  // stays in the frame while the body is suspended.
+  // After `co_yield reply`: the reply goes straight to a linked downstream stage that waits at
+  // a plain receive point (symmetric transfer: the downstream runs in place of a return to
+  // the driver), else into the output slot for the driver. `reply` stays in the frame until
+  // the body resumes; the downstream moves from it, so it is never the body's own lvalue of a
+  // type with a costly copy (those are copied into the awaiter first).
+  struct wait_after_reply : wait_for_value {
+    Out* reply;
+    std::coroutine_handle<> await_suspend(std::coroutine_handle<>) noexcept {
+      return this->promise.hand_on(reply);
+    }
+  };
+
+  // The same for `co_yield maybe_reply`: nothing to hand on when it is empty.
+  struct wait_after_maybe_reply : wait_for_value {
+    Out* reply;
+    std::coroutine_handle<> await_suspend(std::coroutine_handle<>) noexcept {
+      if (reply == nullptr) return std::noop_coroutine();
+      return this->promise.hand_on(reply);
+    }
+  };
+
+  // For a reply of another type than Out, or a copy of the body's lvalue: the value handed on
+  // lives in the awaiter, which stays in the frame while the body is suspended.
   struct wait_with_converted : wait_for_value {
     Out converted;
-    void await_suspend(std::coroutine_handle<>) noexcept {
-      this->promise.out.point_at(std::move(converted));
+    std::coroutine_handle<> await_suspend(std::coroutine_handle<>) noexcept {
+      return this->promise.hand_on(std::addressof(converted));
     }
   };
 
   struct wait_with_converted_optional : wait_for_value {
     std::optional<Out> converted;
-    void await_suspend(std::coroutine_handle<>) noexcept {
-      if (converted) this->promise.out.point_at(std::move(*converted));
+    std::coroutine_handle<> await_suspend(std::coroutine_handle<>) noexcept {
+      if (!converted) return std::noop_coroutine();
+      return this->promise.hand_on(std::addressof(*converted));
     }
   };
+
+  // A reply the downstream may move from where it stands: an rvalue, or a trivially copyable
+  // value (moving it is copying it).
+  template <class R>
+  static constexpr bool hand_on_in_place = std::is_trivially_copyable_v<Out> ||
+                                           (!std::is_lvalue_reference_v<R> &&
+                                            !std::is_const_v<std::remove_reference_t<R>>);
 
   struct continue_after_emit {
     coroutine_promise& promise;
@@ -95,6 +127,7 @@ class coroutine_promise : public promise_state<In, Out, Result> {
 
   std::suspend_always final_suspend() noexcept {
     this->control.where = point::finished;
+    this->need_driver();
     return {};
   }
 
@@ -107,15 +140,19 @@ class coroutine_promise : public promise_state<In, Out, Result> {
   }
 
   /// `co_yield reply`: answer `reply`, then wait for the next value. The reply is handed on
-  /// from where it is (moved if it is an rvalue), or converted to Out first.
+  /// from where it is (moved if it is an rvalue), or converted to Out (or copied) first.
   template <class R>
     requires(!std::is_void_v<Out> && std::convertible_to<R, Out> &&
              !std::same_as<std::remove_cvref_t<R>, receive_t>)
   auto yield_value(R&& reply) {
+    static_assert(
+        std::is_copy_constructible_v<Out> ||
+            (!std::is_lvalue_reference_v<R> && !std::is_const_v<std::remove_reference_t<R>>),
+        "co_yield of an lvalue hands on a copy, and this output type cannot be copied: "
+        "write `co_yield std::move(x)` (or `co_yield coflow::emit(std::move(x))`)");
     this->control.where = point::receiving;
-    if constexpr (std::same_as<std::remove_cvref_t<R>, Out>) {
-      this->out.point_at(std::forward<R>(reply));
-      return wait_for_value{*this};
+    if constexpr (std::same_as<std::remove_cvref_t<R>, Out> && hand_on_in_place<R>) {
+      return wait_after_reply{{*this}, const_cast<Out*>(std::addressof(reply))};
     } else {
       return wait_with_converted{{*this}, Out(std::forward<R>(reply))};
     }
@@ -125,10 +162,15 @@ class coroutine_promise : public promise_state<In, Out, Result> {
   template <class Optional>
     requires(!std::is_void_v<Out> && optional_of_convertible<Optional, Out>)
   auto yield_value(Optional&& reply) {
+    using value_ref = decltype(*std::forward<Optional>(reply));
+    static_assert(std::is_copy_constructible_v<Out> || hand_on_in_place<value_ref>,
+                  "co_yield of an lvalue hands on a copy, and this output type cannot be copied: "
+                  "write `co_yield std::move(x)` (or `co_yield coflow::emit(std::move(x))`)");
     this->control.where = point::receiving;
-    if constexpr (std::same_as<typename std::remove_cvref_t<Optional>::value_type, Out>) {
-      if (reply) this->out.point_at(*std::forward<Optional>(reply));
-      return wait_for_value{*this};
+    if constexpr (std::same_as<typename std::remove_cvref_t<Optional>::value_type, Out> &&
+                  hand_on_in_place<value_ref>) {
+      return wait_after_maybe_reply{{*this},
+                                    reply ? const_cast<Out*>(std::addressof(*reply)) : nullptr};
     } else {
       std::optional<Out> converted;
       if (reply) converted.emplace(*std::forward<Optional>(reply));
@@ -136,9 +178,25 @@ class coroutine_promise : public promise_state<In, Out, Result> {
     }
   }
 
+  /// hand_on(reply): where a reply goes when the body suspends (see wait_after_reply). The
+  /// first branch is the whole cost of a value passing a linked stage.
+  std::coroutine_handle<> hand_on(Out* reply) noexcept {
+    if (inlet<Out>* down = this->next) {
+      if (down->control.where == point::receiving) [[likely]] {
+        down->input = reply;
+        down->control.where = point::running;
+        return this->next_handle;
+      }
+      this->need_driver();  // the downstream waits elsewhere, or is done: the driver decides
+    }
+    this->out.point_at(std::move(*reply));
+    return std::noop_coroutine();
+  }
+
   /// `co_yield coflow::receive_batch`: wait for the next batch of values without answering.
   wait_for_batch yield_value(receive_batch_t) noexcept {
     this->control.where = point::receiving_batch;
+    this->need_driver();
     return {*this};
   }
 
@@ -155,6 +213,7 @@ class coroutine_promise : public promise_state<In, Out, Result> {
                   "output type cannot be copied; emit them one by one with "
                   "`co_yield coflow::emit(std::move(x))`");
     this->control.where = point::receiving_batch;
+    this->need_driver();
     if (!replies.values.empty()) {
       this->out.batch = replies.values.data();
       this->out.batch_size = replies.values.size();
@@ -167,6 +226,7 @@ class coroutine_promise : public promise_state<In, Out, Result> {
     requires(!std::is_void_v<Out> && std::convertible_to<R, Out>)
   auto yield_value(emitted<R>&& e) {
     this->control.where = point::emitting;
+    this->need_driver();
     if constexpr (std::same_as<R, Out>) {
       this->out.point_at(std::move(e.value));
       return continue_after_emit{*this};

@@ -2,7 +2,9 @@
 //
 // Internal: where a coroutine body leaves its output for the driver. The body points the slot
 // at the operand of `co_yield`, which lives in its frame until the body resumes, so an output
-// is handed on without being copied into a buffer first.
+// is handed on without being copied into a buffer first (an lvalue reply of a type that is not
+// trivially copyable is copied into the awaiter at the co_yield, since the taker moves from
+// it). A reply that goes straight to a linked downstream stage never passes through the slot.
 #pragma once
 
 #include <concepts>

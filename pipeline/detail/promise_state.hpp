@@ -6,6 +6,7 @@
 #pragma once
 
 #include <concepts>
+#include <coroutine>
 #include <cstddef>
 #include <exception>
 #include <optional>
@@ -73,16 +74,46 @@ struct result_slot<void> {
   void return_void() noexcept {}
 };
 
-// State shared by every promise: what the driver and the body exchange.
-template <class In, class Out, class Result>
-struct promise_state : result_slot<Result> {
+// What an upstream coroutine stage needs of the stage it hands its replies to: where that stage
+// stands and where its input goes. A promise is one (for its In), so that a reply can be handed
+// over without knowing the downstream's Out and Result.
+template <class In>
+struct inlet {
   In* input = nullptr;  // the value for the receive point (the sender's); null: end of stream
   std::size_t input_count = 0;  // at a batch receive point: how many values `input` points to
+  run_control control;
+};
+
+// An inlet that never takes a value: the downstream of a stage whose downstream is done, so
+// that its replies take the driver's path, which drops them.
+template <class In>
+inline inlet<In> refusing_inlet{nullptr, 0, {point::finished, false}};
+
+// Where a stage's replies go straight to (coroutine_stage.hpp links adjacent coroutine stages):
+// the downstream's inlet and frame. Null: the driver hands them on.
+template <class Out>
+struct downstream_link {
+  inlet<Out>* next = nullptr;
+  std::coroutine_handle<> next_handle;
+};
+template <>
+struct downstream_link<void> {};
+
+// State shared by every promise: what the driver and the body exchange.
+template <class In, class Out, class Result>
+struct promise_state : inlet<In>, downstream_link<Out>, result_slot<Result> {
   [[no_unique_address]] output_slot<Out> out;
   std::exception_ptr failure;   // escaped the body; rethrown by the call that resumed it
   std::exception_ptr injected;  // from throw_into; raised at the point where the body waits
-  run_control control;
-  bool eos_delivered = false;  // close() handed the body its end of stream
+  bool eos_delivered = false;   // close() handed the body its end of stream
+  // A run of linked stages returns to the driver of its first stage. A stage that stopped
+  // anywhere but at a plain receive point (an emit, a batch point, the end, a reply its
+  // downstream could not take) names itself in the chain's word, in the last linked stage's
+  // promise, so that the driver makes one test after the run. Unlinked: its own word.
+  void* pending = nullptr;
+  void** chain = &pending;
+
+  void need_driver() noexcept { *chain = this; }
 
   void raise_injected() {
     if (injected) [[unlikely]]
