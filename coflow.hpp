@@ -54,6 +54,7 @@
 #include "pipeline/lookahead.hpp"
 #include "pipeline/parallel/keyed_parallel.hpp"
 #include "pipeline/parallel/ordered_parallel.hpp"
+#include "pipeline/parallel/push_async.hpp"
 #include "pipeline/parallel/thread_boundary.hpp"
 #include "pipeline/pipeline.hpp"
 #include "pipeline/profile/instrumented.hpp"

@@ -27,8 +27,8 @@
 // keyed result merges disjoint maps; merge() combines a key's states should several workers
 // hold one. key_fn and value_fn run on the caller's thread (which routes by the key); the
 // workers look the key up and add.
-// Backpressure: a full ring blocks the caller (polling briefly, then asleep in
-// std::atomic::wait): memory is bounded by workers x (slots + 2) batches, where slots is
+// Backpressure: a full ring blocks the caller (polling briefly, then asleep on a futex until
+// half the ring is free): memory is bounded by workers x (slots + 2) batches, where slots is
 // `capacity` rounded up to a power of two, plus the states.
 // Exceptions: what key_fn, value_fn, add() or merge() throw is rethrown from the caller's push,
 // or from close()/run(), after every worker is stopped and joined. Destroying the pipeline

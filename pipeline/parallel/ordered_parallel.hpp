@@ -20,7 +20,8 @@
 // Done: when downstream is done the workers are stopped and joined at once, and push returns
 // false. A worker's copy of the stage that is done drops the rest of its share.
 // Backpressure: at most workers x capacity batches are in flight; past that the caller waits
-// for the oldest one (polling briefly, then asleep in std::atomic::wait).
+// for the oldest one (polling briefly, then asleep on a futex until half of that worker's queue
+// is back, so that it is woken once per several batches).
 // Exceptions: what a worker's stage throws comes back in place of its output batch, in input
 // order; it is rethrown from the caller's push, or from close()/run(), after every worker is
 // stopped and joined. What downstream throws does the same. Destroying the pipeline stops and
@@ -34,11 +35,13 @@
 
 #include "pipeline/detail/require_cpp20.hpp"
 
+#include <algorithm>
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <exception>
 #include <memory>
+#include <span>
 #include <stdexcept>
 #include <thread>
 #include <type_traits>
@@ -83,7 +86,10 @@ class ordered_parallel_node {
 
   ordered_parallel_node(std::size_t workers, std::size_t capacity, std::size_t batch_size,
                         const Stage& stage, Down down)
-      : down_(std::move(down)), batch_size_(batch_size), limit_(workers * capacity) {
+      : down_(std::move(down)),
+        batch_size_(batch_size),
+        limit_(workers * capacity),
+        wake_batches_(std::max<std::size_t>(1, capacity / 2)) {
     pending_.reserve(batch_size_);
     workers_.reserve(workers);
     try {
@@ -107,6 +113,19 @@ class ordered_parallel_node {
     pending_.push_back(std::move(value));
     if (pending_.size() < batch_size_) return true;
     return guarded([&] { return dispatch(); });
+  }
+
+  // The batched path: runs of values copied into the batch at once.
+  bool push_batch(std::span<const In> values) requires std::copy_constructible<In> {
+    if (stopped_) return false;
+    while (!values.empty()) {
+      const std::size_t n = std::min(values.size(), batch_size_ - pending_.size());
+      pending_.insert(pending_.end(), values.begin(),
+                      values.begin() + static_cast<std::ptrdiff_t>(n));
+      values = values.subspan(n);
+      if (pending_.size() == batch_size_ && !guarded([&] { return dispatch(); })) return false;
+    }
+    return true;
   }
 
   [[nodiscard]] bool done() const { return stopped_; }
@@ -217,10 +236,17 @@ class ordered_parallel_node {
     return !stopped_;
   }
 
-  // Waits for the oldest batch in flight and passes it on.
+  // Waits for the oldest batch in flight and passes it on. If it must sleep, it sleeps until
+  // several of that worker's batches are back (half its queue, at most what is in flight to
+  // it), not one: the caller then passes them all on and refills the queues at once, and is
+  // woken once per several batches. On a machine with fewer free cores than threads each
+  // wake-up of the caller takes a core from a worker, so this is where the scaling is lost.
   void receive_one() {
-    worker& w = *workers_[received_ % workers_.size()];
-    (void)w.output.pop(reply_);  // never abandoned: a worker always answers or reports
+    const std::size_t n = workers_.size();
+    worker& w = *workers_[received_ % n];
+    const std::uint64_t in_flight = (sent_ - received_ + n - 1) / n;  // to this worker
+    // Never abandoned: a worker always answers or reports.
+    (void)w.output.pop(reply_, std::min<std::uint64_t>(in_flight, wake_batches_));
     ++received_;
     deliver(reply_);
   }
@@ -243,6 +269,7 @@ class ordered_parallel_node {
   Down down_;
   std::size_t batch_size_;
   std::size_t limit_;
+  std::size_t wake_batches_;  // how many of a worker's batches a sleeping caller waits for
   std::vector<std::unique_ptr<worker>> workers_;  // the threads hold their addresses
   std::vector<In> pending_;
   ring_batch<out_type> reply_;  // its buffer goes back to the workers through the rings

@@ -19,22 +19,26 @@
 // to the caller of close()/run(), which waits for it.
 // Done: when the downstream segment is done (a take(n) is full) the boundary's push returns
 // false soon after: when it next hands over a batch (the values queued meanwhile are dropped).
-// Backpressure: a full queue blocks the caller's thread (polling briefly, then asleep in
-// std::atomic::wait); memory is bounded by (slots + 2) x batch_size values per boundary, where
-// slots is `capacity` rounded up to a power of two.
+// Backpressure: a full queue blocks the caller's thread (polling briefly, then asleep on a
+// futex until half the queue is free); memory is bounded by (slots + 2) x batch_size values per
+// boundary, where slots is `capacity` rounded up to a power of two. A scheduler task that sends
+// with co_await coflow::push_async(pipeline, v) (push_async.hpp) is suspended instead, and the
+// boundary keeps one batch more meanwhile.
 // Exceptions: what the downstream segment throws is carried back and rethrown, with that thread
 // joined, from the caller's next push, or from close()/run(). Destroying the pipeline while the
 // thread runs (an exception upstream, a pipeline never closed) abandons the queued batches,
 // joins the thread and then destroys the downstream frames.
-// Cost: per value, a move into the batch; per batch, one ring slot (two or three cache lines
-// touched when neither side waits) and a futex wake only if the other side sleeps. The batch
-// buffers circulate through the ring: a steady stream allocates nothing. Stages after the boundary
-// must not share unsynchronised state with stages before it. Preconditions: 1 <= capacity <= 2^24
-// and batch_size >= 1, else std::invalid_argument at the call.
+// Cost: per value, a copy or move into the batch; per batch, one ring slot (two or three cache
+// lines touched when neither side waits) and a futex wake only if the other side sleeps. The
+// batch buffers circulate through the ring: a steady stream allocates nothing. Stages after the
+// boundary must not share unsynchronised state with stages before it.
+// Preconditions: 1 <= capacity <= 2^24 and batch_size >= 1, else std::invalid_argument at the
+// call.
 #pragma once
 
 #include "pipeline/detail/require_cpp20.hpp"
 
+#include <algorithm>
 #include <concepts>
 #include <cstddef>
 #include <exception>
@@ -48,6 +52,7 @@
 #include <utility>
 #include <vector>
 
+#include "pipeline/parallel/detail/async_push.hpp"
 #include "pipeline/parallel/detail/spsc_ring.hpp"
 #include "pipeline/stage.hpp"
 
@@ -60,7 +65,13 @@ namespace detail {
 template <class In, class Node>
 bool push_moved(Node& node, std::vector<In>& values) {
   if constexpr (batch_node_for<Node, In>) {
-    return node.push_batch(std::span<const In>(values.data(), values.size()));
+    // A batch may be longer than max_batch_size (a larger batch_size, or a batch that grew while
+    // a push_async waited): spans stay within the protocol's limit.
+    const std::span<const In> all(values.data(), values.size());
+    for (std::size_t i = 0; i < all.size(); i += max_batch_size) {
+      if (!node.push_batch(all.subspan(i, std::min(max_batch_size, all.size() - i)))) return false;
+    }
+    return true;
   } else {
     for (In& value : values) {
       if (!node.push(std::move(value))) return false;
@@ -89,7 +100,7 @@ struct finish_result<void> {
 };
 
 template <class In, class Down>
-class boundary_node {
+class boundary_node final : public blocked_producer {
  public:
   using result_type = decltype(std::declval<Down&>().finish());
   static_assert(!std::is_reference_v<result_type>,
@@ -120,7 +131,32 @@ class boundary_node {
     return send_pending();
   }
 
-  [[nodiscard]] bool done() const { return shared_->ring.cancelled(); }
+  // The batched path: the values are copied into the batch in runs (one memmove for trivially
+  // copyable values) instead of one push_back each.
+  bool push_batch(std::span<const In> values) requires std::copy_constructible<In> {
+    while (!values.empty()) {
+      if (pending_.size() >= batch_size_) {
+        if (!send_pending()) return false;
+        if (!pending_.empty()) {  // kept for a waiting push_async: the rest joins it
+          pending_.insert(pending_.end(), values.begin(), values.end());
+          return true;
+        }
+      }
+      const std::size_t n = std::min(values.size(), batch_size_ - pending_.size());
+      pending_.insert(pending_.end(), values.begin(),
+                      values.begin() + static_cast<std::ptrdiff_t>(n));
+      values = values.subspan(n);
+    }
+    if (pending_.size() < batch_size_) return true;
+    return send_pending();
+  }
+
+  // A failed downstream is not done: the next push that hands over a batch (or finish)
+  // rethrows its exception, where a done pipeline's send() would only report a protocol error.
+  [[nodiscard]] bool done() const { return shared_->ring.cancelled() && !shared_->ring.failed(); }
+
+  bool await_room(remote_waker waker) override { return shared_->ring.await_room(waker); }
+  void forget_waiter() noexcept override { shared_->ring.forget_waiter(); }
 
   result_type finish() {
     shared& s = *shared_;
@@ -167,11 +203,31 @@ class boundary_node {
   bool send_pending() {
     shared& s = *shared_;
     auto message = ring_batch<In>::of(std::move(pending_));
-    const bool sent = s.ring.push(message);
-    pending_ = std::move(message.values);  // a recycled buffer, or the refused values
+    bool sent = false;
+    async_push_context* async = current_async_push;
+    if (async != nullptr && (async->blocked == nullptr || async->blocked == this)) {
+      // A task pushes: it must not block the scheduler's thread. On a full ring, keep the
+      // batch (it grows until the next push finds room) and let the task wait for a slot.
+      sent = s.ring.try_push(message);
+      if (!sent && !s.ring.cancelled()) {
+        pending_ = std::move(message.values);
+        async->blocked = this;
+        return true;
+      }
+    } else {
+      sent = s.ring.push(message);
+    }
+    if (!sent) return refused(message);
+    pending_ = std::move(message.values);  // a recycled buffer
     pending_.clear();
     pending_.reserve(batch_size_);
-    if (sent) return true;
+    return true;
+  }
+
+  bool refused(ring_batch<In>& message) {
+    shared& s = *shared_;
+    pending_ = std::move(message.values);  // the refused values
+    pending_.clear();
     if (s.ring.failed()) {
       s.worker.join();
       std::rethrow_exception(s.error);

@@ -23,7 +23,10 @@
 //   spawn order. Expired timers join the queue once per round. A task that never suspends
 //   keeps the thread until it finishes: scheduling is cooperative, which is the user's choice.
 // - When no task is ready, the scheduler waits for the earliest timer: a standard clock
-//   sleeps the thread; a manual_clock is advanced to the timer at once (virtual time).
+//   sleeps the thread; a manual_clock is advanced to the timer at once (virtual time). A task
+//   may also wait for another thread (coflow::push_async into a pipeline with a thread
+//   boundary): the scheduler's thread then sleeps until that thread wakes the task or the
+//   earliest timer is due, whichever comes first (a manual_clock still jumps to its timers).
 // - run() returns when every task has finished; run(t) as soon as `t` has (other tasks stay
 //   where they are, and a later run() goes on with them).
 // Exceptions: an exception escaping a task that was handed over to the scheduler
@@ -31,9 +34,11 @@
 // whose handle the caller kept keeps its exception for co_await or result(). Misuse throws
 // coflow::protocol_error: run() from inside one of this scheduler's tasks, spawning a task
 // that has already started, a moved-from task, and a deadlock (tasks wait, but nothing is
-// ready and no timer is pending: they wait for events or channels nobody will touch).
-// Thread safety: none. A scheduler, its tasks, and the events and channels they share belong
-// to one thread; several schedulers may run on it, one inside a task of another.
+// ready, no timer is pending and no task waits for another thread: they wait for events or
+// channels nobody will touch).
+// Thread safety: none, except that another thread may wake a task waiting for it (the one
+// door, used by push_async). A scheduler, its tasks, and the events and channels they share
+// belong to one thread; several schedulers may run on it, one inside a task of another.
 // Lifetime: not copyable or movable (tasks refer to it). Destroying it destroys every
 // unfinished task frame, running the destructors of their locals; nothing leaks.
 // Cost: a task switch is a pop from an intrusive queue and a resume: no allocation, no lock.
@@ -158,6 +163,10 @@ class basic_scheduler final : private detail::scheduler_core {
     const auto since_epoch = std::chrono::ceil<duration>(deadline);
     if constexpr (advanceable_clock<Clock>) {
       clock_.advance_to(time_point(since_epoch));
+    } else if (has_remote_waiters()) {
+      // A task waits for another thread: its wake-up must end the sleep early.
+      const std::chrono::nanoseconds left = deadline - clock_now();
+      wait_for_other_thread(&left);
     } else {
       std::this_thread::sleep_until(time_point(since_epoch));
     }

@@ -14,8 +14,9 @@
 //   }
 //
 // A task body may co_await another task, coflow::yield_now(), coflow::sleep_for / sleep_until,
-// a coflow::event, and a coflow::channel's send() / receive(); anything else is rejected at
-// compile time, because nothing would resume the task.
+// a coflow::event, a coflow::channel's send() / receive(), and coflow::push_async (a pipeline
+// with a thread boundary); anything else is rejected at compile time, because nothing would
+// resume the task.
 //
 // Semantics:
 // - Lazy: creating a task runs nothing. It starts when a scheduler spawns it, or when a running
@@ -107,8 +108,9 @@ class task_promise : public task_node, public task_result<T> {
   void await_transform(A&&) {
     static_assert(task_awaitable<A>,
                   "a coflow::task can co_await only another coflow::task, coflow::yield_now(), "
-                  "coflow::sleep_for / sleep_until, a coflow::event, or a coflow::channel's "
-                  "send() / receive(): nothing would resume the task after another awaitable");
+                  "coflow::sleep_for / sleep_until, a coflow::event, a coflow::channel's "
+                  "send() / receive(), or coflow::push_async: nothing would resume the task "
+                  "after another awaitable");
   }
 };
 

@@ -26,6 +26,7 @@ examples=(
   windows
   merge
   parallel
+  push_async
 )
 
 passed=0

@@ -21,23 +21,38 @@
 // Cost: the producer writes only `head_`, the consumer only `tail_`, each on its own cache line,
 // and each side keeps a cached copy of the other's index, so a push or pop touches the other
 // side's line only when the ring looks full or empty (and to see whether the consumer stopped).
-// A side that must wait polls briefly (64 pauses), then sleeps in std::atomic::wait on a 32-bit
-// word (a futex); the other side makes the wake-up call only when the sleeper announced itself, so
-// a steady stream makes no system call. An idle thread burns no core.
+// A side that must wait polls briefly (64 pauses), then sleeps on a 32-bit futex word (a direct
+// futex call on Linux, std::atomic::wait elsewhere), announcing the index at which it wants to
+// be woken: a producer on a full ring half the ring free, a consumer one message (or, asked by
+// the ordered stage's caller, several). The other side makes the wake-up call only once that
+// index is reached, and once per sleep, so a steady stream makes no system call and a slower
+// side is woken once per several batches. An idle thread burns no core.
+// A producer that must not block its thread (a scheduler task) registers a remote_waker with
+// await_room() instead; the consumer calls it once it frees a slot or stops.
 #pragma once
 
 #include "pipeline/detail/require_cpp20.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <exception>
 #include <memory>
+#include <mutex>
 #include <new>
 #include <stdexcept>
 #include <utility>
 #include <vector>
+
+#if defined(__linux__)
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
+
+#include "pipeline/parallel/detail/async_push.hpp"
 
 namespace coflow::detail {
 
@@ -94,15 +109,21 @@ class spsc_ring {
   }
 
   /// push waits for room and moves `m` in; false (and `m` untouched) if the consumer refuses
-  /// it: it cancelled (for values) or failed.
+  /// it: it cancelled (for values) or failed. A producer that has to wait sleeps until half
+  /// the ring is free (or one slot, for a ring of two), not just one slot: one wake-up per
+  /// several batches when the consumer is the slower side.
   bool push(ring_batch<T>& m) {
     const std::uint64_t head = index(head_.load(std::memory_order_relaxed));
+    // Sleep only when the ring is really full, not by a stale copy of the consumer's index: a
+    // consumer waiting for several messages (pop with min_ready) must get them all.
+    if (head - cached_tail_ == size_) cached_tail_ = index(tail_.load(std::memory_order_acquire));
     if (head - cached_tail_ == size_ || refused(m, tail_.load(std::memory_order_acquire))) {
       bool refuse = false;
-      block_until(producer_wake_, producer_sleeping_, [&] {
+      const std::uint64_t wanted = head - size_ + room_wanted();
+      block_until(producer_wake_, producer_wants_, wanted + 1, [&] {
         const std::uint64_t tail = tail_.load(std::memory_order_seq_cst);
         refuse = refused(m, tail);
-        return refuse || head - index(tail) < size_;
+        return refuse || index(tail) >= wanted;
       });
       if (refuse) return false;
       cached_tail_ = index(tail_.load(std::memory_order_acquire));
@@ -111,10 +132,38 @@ class spsc_ring {
     return true;
   }
 
+  /// await_room registers `waker` to be called, once, from the consumer's thread when it frees
+  /// a slot or stops taking values; false (and nothing registered) if either is so already.
+  bool await_room(remote_waker waker) {
+    {
+      const std::lock_guard lock(waiter_mutex_);
+      waiter_ = waker;
+      producer_waiting_.store(true, std::memory_order_seq_cst);
+    }
+    // As in block_until: announce, then look at the consumer's index (both seq_cst).
+    const std::uint64_t tail = tail_.load(std::memory_order_seq_cst);
+    const std::uint64_t head = index(head_.load(std::memory_order_relaxed));
+    const bool ready = (tail & (cancelled_bit | failed_bit)) != 0 || head - index(tail) < size_;
+    if (!ready) return true;
+    const std::lock_guard lock(waiter_mutex_);
+    if (waiter_.wake == nullptr) return true;  // the consumer has called it already
+    waiter_ = {};
+    producer_waiting_.store(false, std::memory_order_relaxed);
+    return false;
+  }
+
+  /// forget_waiter withdraws a waker registered by await_room; once it returns, the waker is
+  /// not running and will not be called.
+  void forget_waiter() noexcept {
+    const std::lock_guard lock(waiter_mutex_);
+    waiter_ = {};
+    producer_waiting_.store(false, std::memory_order_relaxed);
+  }
+
   /// abandon tells the consumer to stop at once, dropping what is queued.
   void abandon() noexcept {
     head_.fetch_or(abandoned_bit, std::memory_order_seq_cst);
-    wake(consumer_wake_, consumer_sleeping_);
+    wake(consumer_wake_, consumer_wants_, ~std::uint64_t{0});
   }
 
   /// cancelled: the consumer takes no more values. failed: it takes nothing more.
@@ -141,14 +190,20 @@ class spsc_ring {
   }
 
   /// pop waits for a message and moves it into `out`; false once the producer abandoned.
-  bool pop(ring_batch<T>& out) {
+  /// With `min_ready` > 1 it waits until that many messages are queued, or the last one
+  /// pushed ends the stream (the producer must be going to push them: the caller of an
+  /// ordered stage knows how many batches it has in flight).
+  bool pop(ring_batch<T>& out, std::uint64_t min_ready = 1) {
+    // A producer that sleeps on a full ring waits for room_wanted() slots; a consumer asking
+    // for more than size + 1 - room_wanted() messages could wait for it while it waits for them.
+    min_ready = std::clamp<std::uint64_t>(min_ready, 1, size_ + 1 - room_wanted());
     const std::uint64_t tail = index(tail_.load(std::memory_order_relaxed));
-    if (cached_head_ == tail) {
+    if (cached_head_ - tail < min_ready) {
       bool gone = false;
-      block_until(consumer_wake_, consumer_sleeping_, [&] {
+      block_until(consumer_wake_, consumer_wants_, tail + min_ready + 1, [&] {
         const std::uint64_t head = head_.load(std::memory_order_seq_cst);
         gone = (head & abandoned_bit) != 0;
-        return gone || head != tail;
+        return gone || head - tail >= min_ready || (head != tail && ends(head));
       });
       if (gone) return false;
       const std::uint64_t head = head_.load(std::memory_order_acquire);
@@ -163,11 +218,11 @@ class spsc_ring {
   /// stream still passes. fail: the consumer takes nothing more.
   void cancel() noexcept {
     tail_.fetch_or(cancelled_bit, std::memory_order_seq_cst);
-    wake(producer_wake_, producer_sleeping_);
+    wake_producer(~std::uint64_t{0});
   }
   void fail() noexcept {
     tail_.fetch_or(failed_bit, std::memory_order_seq_cst);
-    wake(producer_wake_, producer_sleeping_);
+    wake_producer(~std::uint64_t{0});
   }
 
   /// abandoned: the producer is gone (seen from the consumer).
@@ -182,13 +237,21 @@ class spsc_ring {
   static constexpr std::uint64_t cancelled_bit = std::uint64_t{1} << 63;
   static constexpr std::uint64_t failed_bit = std::uint64_t{1} << 62;
   static constexpr std::uint64_t flags = abandoned_bit | failed_bit;
-  // Polls before sleeping (std::atomic::wait then spins a little more itself). Short on
-  // purpose: measured on a machine with more runnable threads than cores, a longer poll (50 us
-  // by the clock, with or without yielding) made a boundary 2 to 4 times slower, the poller
-  // burning the time slice its partner needed; a sleeper is also woken with priority.
+  // Polls before sleeping. Short on purpose: measured on a machine with more runnable threads
+  // than cores, a longer poll (50 us by the clock, with or without yielding) made a boundary 2
+  // to 4 times slower, the poller burning the time slice its partner needed; a sleeper is also
+  // woken with priority. 64 pauses are about 1.6 us on the AMD EPYC (Zen 4) of the benchmarks.
   static constexpr int polls = 64;
 
   static std::uint64_t index(std::uint64_t v) noexcept { return v & ~flags; }
+
+  // The free slots a producer that sleeps on a full ring waits for.
+  std::uint64_t room_wanted() const noexcept { return std::max<std::uint64_t>(1, size_ / 2); }
+
+  // Whether the newest published message (just before `head`) ends the stream.
+  bool ends(std::uint64_t head) const noexcept {
+    return slots_[(index(head) - 1) & (size_ - 1)].last;
+  }
 
   static bool refused(const ring_batch<T>& m, std::uint64_t tail) noexcept {
     if (tail & failed_bit) return true;
@@ -204,34 +267,65 @@ class spsc_ring {
   }
 
   // Waits until ready() (which reads the other side's index) is true: polls, then sleeps on a
-  // 32-bit futex word after announcing it in `sleeping`. The other side, after moving its
-  // index, wakes the sleeper only if it announced itself (wake() below). The index stores, the
-  // announcements and the loads of both are sequentially consistent, so that of "I sleep,
-  // then look at the index" and "I move the index, then look for a sleeper" at least one sees
-  // the other (no lost wake-up). Fences would do the same, but ThreadSanitizer cannot see them.
+  // 32-bit futex word after announcing in `wants` the index (plus one; 0 is "awake") at which
+  // it wants to be woken. The other side, after moving its index, wakes the sleeper only once
+  // that index is reached (wake() below). The index stores, the announcements and the loads of
+  // both are sequentially consistent, so that of "I sleep, then look at the index" and "I move
+  // the index, then look for a sleeper" at least one sees the other (no lost wake-up). Fences
+  // would do the same, but ThreadSanitizer cannot see them.
   template <class Ready>
-  static void block_until(std::atomic<std::uint32_t>& word, std::atomic<bool>& sleeping,
-                          Ready&& ready) {
+  static void block_until(std::atomic<std::uint32_t>& word, std::atomic<std::uint64_t>& wants,
+                          std::uint64_t wanted, Ready&& ready) {
     for (int poll = 0; poll < polls; ++poll) {
       if (ready()) return;
       relax();
     }
     for (;;) {
       const std::uint32_t seen = word.load(std::memory_order_acquire);
-      sleeping.store(true, std::memory_order_seq_cst);
+      wants.store(wanted, std::memory_order_seq_cst);
       if (ready()) break;
-      word.wait(seen, std::memory_order_acquire);
-      sleeping.store(false, std::memory_order_relaxed);
+      sleep_on(word, seen);
+      wants.store(0, std::memory_order_relaxed);
       if (ready()) return;
     }
-    sleeping.store(false, std::memory_order_relaxed);
+    wants.store(0, std::memory_order_relaxed);
   }
 
-  static void wake(std::atomic<std::uint32_t>& word, std::atomic<bool>& sleeping) noexcept {
-    if (sleeping.load(std::memory_order_seq_cst)) {
+  // Wakes the other side if it sleeps and wants an index up to `reached` (plus one).
+  static void wake(std::atomic<std::uint32_t>& word, std::atomic<std::uint64_t>& wants,
+                   std::uint64_t reached) noexcept {
+    const std::uint64_t wanted = wants.load(std::memory_order_seq_cst);
+    // Taking the announcement back makes one wake-up call per sleep: until the sleeper runs
+    // again (tens of microseconds on a busy machine) the other side's next batches find no one
+    // to wake, instead of a system call each.
+    if (wanted != 0 && wanted <= reached && wants.exchange(0, std::memory_order_seq_cst) != 0) {
       word.fetch_add(1, std::memory_order_release);
-      word.notify_one();
+      wake_one(word);
     }
+  }
+
+  // Sleeping and waking: on Linux a direct futex on the word, private to the process; elsewhere
+  // std::atomic::wait. libstdc++ 12's wait first spins 12 pauses and 4 sched_yield calls (the
+  // ring has polled already) and its notify goes through a process-wide table of waiter counts
+  // shared by every atomic; the futex call does neither. Spurious returns are fine: the callers
+  // loop.
+  static void sleep_on(std::atomic<std::uint32_t>& word, std::uint32_t seen) noexcept {
+#if defined(__linux__)
+    static_assert(sizeof(std::atomic<std::uint32_t>) == sizeof(std::uint32_t));
+    (void)syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&word), FUTEX_WAIT_PRIVATE, seen,
+                  nullptr, nullptr, 0);
+#else
+    word.wait(seen, std::memory_order_acquire);
+#endif
+  }
+
+  static void wake_one(std::atomic<std::uint32_t>& word) noexcept {
+#if defined(__linux__)
+    (void)syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&word), FUTEX_WAKE_PRIVATE, 1,
+                  nullptr, nullptr, 0);
+#else
+    word.notify_one();
+#endif
   }
 
   // The vectors circulate instead of being freed and allocated again: publish leaves in `m`
@@ -241,6 +335,7 @@ class spsc_ring {
   void publish(std::uint64_t head, ring_batch<T>& m) {
     ring_batch<T>& slot = slots_[head & (size_ - 1)];
     std::swap(slot.values, m.values);
+    const bool m_ends = m.last;
     slot.last = m.last;
     slot.error = std::move(m.error);
     m.last = false;
@@ -248,7 +343,8 @@ class spsc_ring {
     // The producer is the only writer of head_ (abandon() is the producer too, and nothing is
     // pushed after it), so a plain store is enough.
     head_.store(head + 1, std::memory_order_seq_cst);
-    wake(consumer_wake_, consumer_sleeping_);
+    // The end of the stream wakes the consumer whatever count it waits for.
+    wake(consumer_wake_, consumer_wants_, m_ends ? ~std::uint64_t{0} : head + 2);
   }
 
   void take(std::uint64_t tail, ring_batch<T>& out) {
@@ -261,7 +357,19 @@ class spsc_ring {
     // The flags of tail_ are set only by this same (consumer) thread: a plain store keeps them.
     const std::uint64_t old = tail_.load(std::memory_order_relaxed);
     tail_.store((old & flags) | (tail + 1), std::memory_order_seq_cst);
-    wake(producer_wake_, producer_sleeping_);
+    wake_producer(tail + 2);
+  }
+
+  // The producer sleeps on its thread, or waits as a task (await_room): wake either.
+  void wake_producer(std::uint64_t reached) noexcept {
+    wake(producer_wake_, producer_wants_, reached);
+    if (producer_waiting_.load(std::memory_order_seq_cst)) {
+      // Called under the lock, so that forget_waiter() returns only once no call is running.
+      const std::lock_guard lock(waiter_mutex_);
+      const remote_waker w = std::exchange(waiter_, remote_waker{});
+      producer_waiting_.store(false, std::memory_order_relaxed);
+      if (w.wake != nullptr) w.wake(w.target);
+    }
   }
 
   // Padding rather than alignas: the producer's fields and the consumer's are a cache line
@@ -278,11 +386,14 @@ class spsc_ring {
   [[maybe_unused]] char pad2_[cache_line] = {};
   // Sleeping and waking: each word is bumped by one side and waited on by the other.
   std::atomic<std::uint32_t> consumer_wake_{0};
-  std::atomic<bool> consumer_sleeping_{false};
+  std::atomic<std::uint64_t> consumer_wants_{0};  // head index + 1 to be woken at; 0: awake
   [[maybe_unused]] char pad3_[cache_line] = {};
   std::atomic<std::uint32_t> producer_wake_{0};
-  std::atomic<bool> producer_sleeping_{false};
+  std::atomic<std::uint64_t> producer_wants_{0};  // tail index + 1 to be woken at; 0: awake
+  std::atomic<bool> producer_waiting_{false};     // a waker is registered (await_room)
   [[maybe_unused]] char pad4_[cache_line] = {};
+  std::mutex waiter_mutex_;  // guards waiter_, and a waker's call
+  remote_waker waiter_;
   // Read-only after construction.
   std::size_t size_ = 0;
   std::unique_ptr<ring_batch<T>[]> slots_;

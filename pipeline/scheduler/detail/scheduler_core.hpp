@@ -13,15 +13,25 @@
 // the machine stack, however deep (symmetric transfer is not a tail call in every build).
 // Nothing here allocates per task switch: queues are intrusive; the timer heap is a vector
 // that grows to the largest number of tasks asleep at once and keeps its capacity.
+//
+// One door is open to other threads: wake_from_other_thread(node), for a task that waits on
+// something another thread does (a thread boundary's queue freeing a slot). It appends the
+// task to a list under a mutex and wakes the run loop's idle wait; the loop moves the list into
+// the ready queue. The run loop counts such waiting tasks (add_remote_waiter), so that, with
+// nothing ready and no timer pending, it waits for another thread instead of reporting a
+// deadlock. The check for woken tasks is one relaxed atomic load per task switch.
 #pragma once
 
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <coroutine>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -203,6 +213,29 @@ class scheduler_core {
   [[nodiscard]] std::size_t task_count() const noexcept { return live_.size(); }
   [[nodiscard]] bool running() const noexcept { return running_; }
 
+  // A task is about to wait for wake_from_other_thread (called on the scheduler's thread, by
+  // the awaiter that suspends it): run() will not report a deadlock while it waits. Reserves
+  // its place in the lists, so that the wake-up itself never allocates.
+  void add_remote_waiter() {
+    remote_taken_.reserve(remote_waiters_ + 1);
+    {
+      const std::lock_guard lock(remote_mutex_);
+      remote_ready_.reserve(remote_waiters_ + 1);
+    }
+    ++remote_waiters_;
+  }
+  // The awaiter of a task that waited for another thread is destroyed before it was woken.
+  void remove_remote_waiter() noexcept { --remote_waiters_; }
+
+  // Thread-safe: queues `node`, which waits after add_remote_waiter(), to be resumed by the
+  // run loop, and wakes the loop if it is idle. Called once per add_remote_waiter().
+  void wake_from_other_thread(task_node& node) noexcept {
+    const std::lock_guard lock(remote_mutex_);
+    remote_ready_.push_back(&node);  // within the capacity add_remote_waiter reserved
+    remote_pending_.store(true, std::memory_order_release);
+    remote_wake_.notify_one();
+  }
+
   // Runs until `target` has finished, or, with no target, until every task has.
   void run_until(const task_owner* target) {
     if (running_)
@@ -214,12 +247,15 @@ class scheduler_core {
     round_left_ = 0;
     for (;;) {
       if (target == nullptr ? live_.empty() : target_finished(*target)) return;
+      if (remote_pending_.load(std::memory_order_relaxed)) take_remote_ready();
       if (!ready_.empty()) {
         step();
       } else if (!timers_.empty()) {
         const std::chrono::nanoseconds deadline = timers_.front()->deadline;
         if (clock_now() < deadline) clock_wait_until(deadline);
         wake_expired_timers();
+      } else if (remote_waiters_ > 0) {
+        wait_for_other_thread(nullptr);
       } else {
         throw protocol_error("coflow::scheduler::run(): deadlock: " + std::to_string(live_.size()) +
                              " task(s) wait for an event, a channel or another task that no "
@@ -247,8 +283,22 @@ class scheduler_core {
   }
 
   virtual std::chrono::nanoseconds clock_now() = 0;
-  // Returns once the clock reads `deadline` or later (sleeps, or advances a manual clock).
+  // Returns once the clock reads `deadline` or later (sleeps, or advances a manual clock), or
+  // earlier if another thread woke a task (a real clock's wait calls wait_for_other_thread).
   virtual void clock_wait_until(std::chrono::nanoseconds deadline) = 0;
+
+  // Sleeps until another thread wakes a task, or `timeout` (if not null) has passed; returns
+  // at once if one already did.
+  [[nodiscard]] bool has_remote_waiters() const noexcept { return remote_waiters_ > 0; }
+  void wait_for_other_thread(const std::chrono::nanoseconds* timeout) {
+    std::unique_lock lock(remote_mutex_);
+    const auto woken = [&] { return remote_pending_.load(std::memory_order_relaxed); };
+    if (timeout == nullptr) {
+      remote_wake_.wait(lock, woken);
+    } else {
+      (void)remote_wake_.wait_for(lock, *timeout, woken);
+    }
+  }
 
  private:
   struct running_guard {
@@ -263,6 +313,20 @@ class scheduler_core {
           "coflow::scheduler::run(task): the task was destroyed or moved from while run() "
           "waited for it");
     return node->finished;
+  }
+
+  // Moves the tasks that other threads woke into the ready queue, in the order they were woken.
+  void take_remote_ready() {
+    {
+      const std::lock_guard lock(remote_mutex_);
+      remote_taken_.swap(remote_ready_);
+      remote_pending_.store(false, std::memory_order_relaxed);
+    }
+    for (task_node* node : remote_taken_) {
+      --remote_waiters_;
+      ready_.push_back(*node);
+    }
+    remote_taken_.clear();
   }
 
   // Resumes one task. Expired timers join the queue once per round, so that a sleeper whose
@@ -346,6 +410,15 @@ class scheduler_core {
   std::exception_ptr unclaimed_failure_;
   const void* clock_id_;
   bool running_ = false;
+  // Tasks waiting for another thread, and those other threads have woken (under the mutex).
+  // The frame of a task woken but not yet resumed when the scheduler is destroyed is destroyed
+  // with the others; its entry here is then never read.
+  std::size_t remote_waiters_ = 0;
+  std::mutex remote_mutex_;
+  std::condition_variable remote_wake_;
+  std::vector<task_node*> remote_ready_;
+  std::vector<task_node*> remote_taken_;  // the scheduler thread's copy, swapped with the above
+  std::atomic<bool> remote_pending_{false};
 };
 
 timer::~timer() {

@@ -56,6 +56,30 @@ TEST(SpscRing, CarriesBatchesInOrderAcrossThreads) {
   EXPECT_EQ(expected, batches);
 }
 
+TEST(SpscRing, AConsumerAskingForTheWholeRingAndASleepingProducerDoNotWaitForEachOther) {
+  // The consumer asks for 4 messages (the whole ring) at a time while the producer, on a full
+  // ring, sleeps until half of it is free: the ring must lower the request to what cannot
+  // leave both waiting for each other.
+  coflow::detail::spsc_ring<int> ring(4);
+  constexpr int messages = 20000;
+  std::thread producer([&] {
+    for (int i = 0; i < messages; ++i) {
+      auto m = coflow::detail::ring_batch<int>::of({i});
+      ASSERT_TRUE(ring.push(m));
+    }
+    auto end = coflow::detail::ring_batch<int>::end();
+    ASSERT_TRUE(ring.push(end));
+  });
+  coflow::detail::ring_batch<int> m;
+  int expected = 0;
+  while (ring.pop(m, 4) && !m.last) {
+    ASSERT_EQ(m.values, std::vector<int>{expected});
+    ++expected;
+  }
+  producer.join();
+  EXPECT_EQ(expected, messages);
+}
+
 TEST(SpscRing, CapacityRoundsUpAndTryPushStopsWhenFull) {
   coflow::detail::spsc_ring<int> ring(3);
   EXPECT_EQ(ring.capacity(), 4u);
