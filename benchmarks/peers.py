@@ -221,11 +221,18 @@ def main():
     parser.add_argument("--check-only", action="store_true")
     parser.add_argument("--markdown", action="store_true")
     parser.add_argument("--scratch", default=None)
+    parser.add_argument("--other", default=None,
+                        help="another build of stream_stats (an older revision), timed too")
     args = parser.parse_args()
 
     scratch = args.scratch or os.environ.get("TEST_TMPDIR") or "."
     plain, keyed = make_files(scratch, args.lines, args.rows, args.keys)
     tools = commands(os.path.abspath(args.stream_stats), plain, keyed)
+    if args.other:
+        # The other build right after stream_stats, its answers checked like a peer's.
+        other = commands(os.path.abspath(args.other), plain, keyed)["stream_stats"]
+        tools = {"stream_stats": tools.pop("stream_stats"), "stream_stats (other)": other,
+                 **tools}
 
     failures = 0
     reference = {}

@@ -5,6 +5,8 @@
 #
 #   benchmarks/peers.sh                       2 M plain lines, 1 M CSV rows by 1000 keys, 5 runs
 #   benchmarks/peers.sh --lines 10000000 --repetitions 3
+#   OTHER=path/to/stream_stats benchmarks/peers.sh    also times another build (an older
+#                                                     revision) in the same run
 #
 # Builds stream_stats with -c opt first (STREAM_STATS=path measures that binary instead). The
 # peer tools come with ./bazelw (Debian's mawk, gawk, datamash, miller, python3).
@@ -18,4 +20,6 @@ if [[ -z $program ]]; then
 fi
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
-python3 benchmarks/peers.py "$program" --scratch "$scratch" --markdown "$@"
+other=()
+[[ -n ${OTHER:-} ]] && other=(--other "$OTHER")
+python3 benchmarks/peers.py "$program" --scratch "$scratch" --markdown "${other[@]}" "$@"

@@ -9,8 +9,9 @@
 #                                                    also measures another build of the tool
 #                                                    (an older revision) in the same run
 #
-# Workloads (files made once under $DATA, default /tmp/stream_stats_files, by python3 with a fixed
-# seed): "plain", 2,000,000 lines of one number; "by10", "by1000", "by1M", 1,000,000 CSV rows
+# Workloads (files made once under $DATA, default /tmp/stream_stats_files, by
+# benchmarks/stream_stats_data.py with a fixed seed): "plain", 2,000,000 lines of one number;
+# "by10", "by1000", "by1M", 1,000,000 CSV rows
 # "key,value" with 10, 1000 and 1,000,000 distinct keys (statistics per key and overall).
 # Builds //tools/stream_stats:stream_stats and //benchmarks:stream_stats_hand with -c opt
 # (-O2) first, unless NO_BUILD=1. Times are wall-clock seconds of the whole process (start-up
@@ -34,22 +35,7 @@ cp bazel-bin/tools/stream_stats/stream_stats bazel-bin/benchmarks/stream_stats_h
 tool=$tmp/stream_stats
 hand=$tmp/stream_stats_hand
 
-mkdir -p "$data"
-python3 - "$data" <<'EOF'
-import os, random, sys
-data = sys.argv[1]
-def write(name, lines):
-    path = os.path.join(data, name)
-    if not os.path.exists(path):
-        with open(path + ".tmp", "w") as f:
-            f.writelines(lines)
-        os.replace(path + ".tmp", path)
-r = random.Random(7)
-write("plain.txt", (f"{r.gauss(20, 5):.2f}\n" for _ in range(2_000_000)))
-for name, keys in (("by10.csv", 10), ("by1000.csv", 1000), ("by1M.csv", 1_000_000)):
-    write(name, ["key,value\n"] +
-          [f"k{(i * 7919) % keys},{r.gauss(20, 5):.2f}\n" for i in range(1_000_000)])
-EOF
+python3 benchmarks/stream_stats_data.py "$data"
 
 # mawk: the same statistics, Welford's update, per key with --by.
 mawk_plain='{ x = $1 + 0; n++; d = x - m; m += d / n; m2 += d * (x - m)

@@ -72,10 +72,10 @@ last values, or its start (inclusive) and end (exclusive) time. A time window cl
 value at or after its end comes; a value older than the newest value's window is late: it is
 in the totals, in no window, and counted ("late").
 
-Threads: --threads N parses the lines on N worker threads while this thread reads them and
-computes the statistics, in input order: the output is byte for byte that of one thread. Only
-the parsing moves, and each line is copied to reach a worker: it can be slower than one thread
-(see benchmarks/RESULTS.md). Not with --profile.
+Threads: --threads N parses the input on N worker threads, a block of lines each at a time,
+while this thread reads the blocks and computes the statistics, in input order: the output is
+byte for byte that of one thread. It pays when the cores are free (see benchmarks/RESULTS.md).
+Not with --profile; with --window only the parsing of lines moves.
 
 Redis Streams: with --redis HOST:PORT the tool publishes values to a stream (--publish FILE),
 runs as a worker of a consumer group (--group G --consumer C), or prints the report merged from

@@ -16,12 +16,15 @@
 // option values throw usage_error with a message that names the option.
 #pragma once
 
+#include <charconv>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <variant>
 #include <vector>
 
@@ -69,6 +72,21 @@ struct parsed_number {
 /// rejected: a statistic over them would be meaningless. A value too small for a double
 /// (1e-400) reads as the nearest double, as strtod reads it: zero, or a subnormal.
 parsed_number check_number(std::string_view text) noexcept;
+
+/// read_simple_number reads the common field, a number with nothing around it, without
+/// check_number's trimming and case analysis: it returns true (with the value) only where
+/// check_number would give that value, and false for anything else (blanks, "+1", an exponent
+/// out of range, "nan"), which then takes check_number's path.
+inline bool read_simple_number(std::string_view text, double& value) noexcept {
+  if (text.empty()) return false;
+  const char first = text.front();
+  const char last = text.back();
+  if (!((first >= '0' && first <= '9') || first == '-' || first == '.')) return false;
+  if (!((last >= '0' && last <= '9') || last == '.')) return false;
+  const char* const end = text.data() + text.size();
+  const auto [ptr, ec] = std::from_chars(text.data(), end, value);
+  return ec == std::errc{} && ptr == end && std::isfinite(value);
+}
 
 /// parse_number is check_number's value alone.
 std::optional<double> parse_number(std::string_view text) noexcept;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstring>
 #include <utility>
 
 #include "pipeline/receive.hpp"
@@ -81,8 +82,14 @@ void publish(header_info* header, std::optional<resolved_columns>* found,
 
 }  // namespace
 
-record parse_csv_line(const input_line& line, const resolved_columns& columns,
-                      std::vector<csv_field>& fields) {
+namespace {
+
+// A CSV line once the columns are known: its values appended to `values`, its key fields to
+// `key` and its time to `time`; or, leaving `values` as it was, the reason it is malformed.
+template <class Values, class AddKey>
+std::optional<malformed> read_csv_line(const input_line& line, const resolved_columns& columns,
+                                       std::vector<csv_field>& fields, Values& values,
+                                       AddKey&& add_key, double& time) {
   if (trim(line.text).empty()) return bad_line(line, "empty line");
   split_csv(line.text, fields, columns.delimiter);
   auto missing = [&](std::size_t index) {
@@ -96,27 +103,81 @@ record parse_csv_line(const input_line& line, const resolved_columns& columns,
     if (index >= fields.size()) return missing(index);
   }
   if (columns.time && *columns.time >= fields.size()) return missing(*columns.time);
-  sample s;
-  s.values.reserve(columns.values.size());
+  const std::size_t before = values.size();
   for (std::size_t i = 0; i < columns.values.size(); ++i) {
+    double simple;
+    if (read_simple_number(fields[columns.values[i]].text, simple)) {
+      values.push_back(simple);
+      continue;
+    }
     const parsed_number number = check_number(fields[columns.values[i]].text);
     if (!number.value) {
+      values.resize(before);
       return bad_line(line,
                       fmt::format("{} is {}", columns.value_labels[i], describe(number.problem)));
     }
-    s.values.push_back(*number.value);
+    values.push_back(*number.value);
   }
   if (columns.time) {
     const parsed_number number = check_number(fields[*columns.time].text);
     if (!number.value) {
+      values.resize(before);
       return bad_line(
           line, fmt::format("{} (the time) is {}", columns.time_label, describe(number.problem)));
     }
-    s.time = *number.value;
+    time = *number.value;
   }
+  for (std::size_t index : columns.keys) add_key(fields[index]);
+  return std::nullopt;
+}
+
+}  // namespace
+
+record parse_csv_line(const input_line& line, const resolved_columns& columns,
+                      std::vector<csv_field>& fields) {
+  sample s;
+  s.values.reserve(columns.values.size());
   s.key.reserve(columns.keys.size());
-  for (std::size_t index : columns.keys) s.key.push_back(unquote(fields[index]));
+  auto add_key = [&s](const csv_field& field) { s.key.push_back(unquote(field)); };
+  if (auto bad = read_csv_line(line, columns, fields, s.values, add_key, s.time)) {
+    return std::move(*bad);
+  }
   return s;
+}
+
+std::optional<malformed> parse_csv_into(const input_line& line, const resolved_columns& columns,
+                                        std::vector<csv_field>& fields, std::vector<double>& values,
+                                        std::string& key) {
+  double time = 0;
+  auto add_key = [&key](const csv_field& field) {
+    // A field's value is a view of the line unless doubled quotes must be undone.
+    if (!field.quoted) {
+      append_key_field(key, trim(field.text));
+    } else if (field.text.find("\"\"") == std::string_view::npos) {
+      append_key_field(key, field.text);
+    } else {
+      append_key_field(key, unquote(field));
+    }
+  };
+  return read_csv_line(line, columns, fields, values, add_key, time);
+}
+
+void append_key_field(std::string& key, std::string_view field) {
+  const std::size_t size = field.size();
+  key.append(reinterpret_cast<const char*>(&size), sizeof size);
+  key.append(field);
+}
+
+sample_key decode_key(std::string_view key) {
+  sample_key fields;
+  while (key.size() >= sizeof(std::size_t)) {
+    std::size_t size = 0;
+    std::memcpy(&size, key.data(), sizeof size);
+    key.remove_prefix(sizeof size);
+    fields.emplace_back(key.substr(0, size));
+    key.remove_prefix(std::min(size, key.size()));
+  }
+  return fields;
 }
 
 namespace {
@@ -141,6 +202,16 @@ bool any_by_name(const reader_config& config) {
 }
 
 }  // namespace
+
+std::optional<malformed> parse_plain_into(const input_line& line, std::vector<double>& values) {
+  const parsed_number number = check_number(line.text);
+  if (number.value) {
+    values.push_back(*number.value);
+    return std::nullopt;
+  }
+  if (number.problem == number_problem::empty) return bad_line(line, "empty line");
+  return bad_line(line, std::string(describe(number.problem)));
+}
 
 record parse_plain_line(const input_line& line) {
   const parsed_number number = check_number(line.text);

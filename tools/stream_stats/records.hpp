@@ -137,6 +137,25 @@ coflow::coroutine<input_line, record> parse_records(
 record parse_csv_line(const input_line& line, const resolved_columns& columns,
                       std::vector<csv_field>& fields);
 
+/// parse_csv_into is parse_csv_line for a batch: a sample's values are appended to `values`
+/// and its key fields to `key`, each by append_key_field (its time is checked, not kept); a
+/// malformed line is returned, with `values` as it was (`key` may have grown).
+std::optional<malformed> parse_csv_into(const input_line& line, const resolved_columns& columns,
+                                        std::vector<csv_field>& fields, std::vector<double>& values,
+                                        std::string& key);
+
+/// append_key_field appends one field of a --by key to `key`, its bytes after their count: a
+/// key of any fields is then one string, hashed and compared as such, that decode_key turns
+/// back into the fields.
+void append_key_field(std::string& key, std::string_view field);
+
+/// decode_key returns the fields of a key made by append_key_field.
+sample_key decode_key(std::string_view key);
+
+/// parse_plain_into is parse_plain_line for a batch: the value appended to `values`, or the
+/// malformed line returned.
+std::optional<malformed> parse_plain_into(const input_line& line, std::vector<double>& values);
+
 /// max_kept_text is how many bytes of a malformed line a record keeps at most (fewer when the
 /// cut would split a UTF-8 character).
 inline constexpr std::size_t max_kept_text = 200;

@@ -84,6 +84,45 @@ void column_statistics::add(double x) {
   }
 }
 
+// flatten: moments::add is too long for gcc to inline on its own, and called out of line it
+// keeps the state in memory, a store and a load more on the chain from one value to the next.
+[[gnu::flatten]] void column_statistics::add_many(const double* x, std::size_t n,
+                                                  std::size_t stride) {
+  if (n == 0) return;
+  if (extras_ || moments_.count() == 0) {
+    // The first value seeds the EWMA; --sum, --distinct and --quantiles take add's path.
+    add(*x);
+    if (extras_) {
+      for (std::size_t i = 1; i < n; ++i) add(x[i * stride]);
+      return;
+    }
+    x += stride;
+    --n;
+  }
+  // The six statistics alone, the common case.
+  const double alpha = alpha_;
+  auto update = [alpha](coflow::moments& moments, coflow::extrema<double>& extrema, double& ewma,
+                        double v) {
+    moments.add(v);
+    extrema.add(v);
+    ewma = alpha == 1 ? v : alpha * v + (1 - alpha) * ewma;
+  };
+  if (n == 1) {
+    // One value (a --by key's share of a sample, say): in place.
+    update(moments_, extrema_, ewma_, *x);
+    return;
+  }
+  // Many: the states are copied into locals for the loop, so that they stay in registers
+  // (members could alias `x`, and would be stored and loaded again for every value).
+  coflow::moments moments = moments_;
+  coflow::extrema<double> extrema = extrema_;
+  double ewma = ewma_;
+  for (std::size_t i = 0; i < n; ++i) update(moments, extrema, ewma, x[i * stride]);
+  moments_ = moments;
+  extrema_ = extrema;
+  ewma_ = ewma;
+}
+
 void column_statistics::merge(const column_statistics& other) {
   if (other.moments_.count() == 0) return;
   if (moments_.count() == 0) {
@@ -147,6 +186,12 @@ void row_statistics::add(const sample_values& values) {
   ++count_;
   const std::size_t n = std::min(values.size(), columns_.size());
   for (std::size_t i = 0; i < n; ++i) columns_[i].add(values[i]);
+}
+
+void row_statistics::add_rows(const double* values, std::size_t rows, std::size_t stride) {
+  count_ += rows;
+  const std::size_t n = std::min(stride, columns_.size());
+  for (std::size_t i = 0; i < n; ++i) columns_[i].add_many(values + i, rows, stride);
 }
 
 void row_statistics::merge(const row_statistics& other) {

@@ -95,6 +95,10 @@ class column_statistics {
   /// add takes the next value.
   void add(double x);
 
+  /// add_many takes x[0], x[stride], ... (`n` values) as n calls of add would, bit for bit, in
+  /// a loop that decides once what the configuration asks for rather than per value.
+  void add_many(const double* x, std::size_t n, std::size_t stride);
+
   /// merge takes the values of `other` as if they had come after this state's (the EWMA too).
   void merge(const column_statistics& other);
 
@@ -124,6 +128,9 @@ class row_statistics {
       : columns_(columns, column_statistics(config)) {}
 
   void add(const sample_values& values);
+  /// add_rows takes `rows` samples' values, row after row `stride` values apart (a
+  /// sample_batch's), as that many calls of add would.
+  void add_rows(const double* values, std::size_t rows, std::size_t stride);
   void merge(const row_statistics& other);
   [[nodiscard]] std::vector<summary> result() const;
   [[nodiscard]] std::uint64_t count() const noexcept { return count_; }

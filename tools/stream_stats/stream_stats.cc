@@ -38,6 +38,8 @@
 #include "pipeline/parallel/ordered_parallel.hpp"
 #include "pipeline/profile/instrumented.hpp"
 #include "pipeline/profile/named.hpp"
+#include "tools/stream_stats/batch_statistics.hpp"
+#include "tools/stream_stats/blocks.hpp"
 #include "tools/stream_stats/line_batch.hpp"
 #include "tools/stream_stats/sources.hpp"
 #include "tools/stream_stats/statistics.hpp"
@@ -236,6 +238,27 @@ class profiler {
   std::vector<std::pair<std::string, coflow::pipeline_profile>> parts_;
 };
 
+// The report's labels: the header's, else as the user named the columns.
+void label_report(const options& o, const reader_config& config, const header_info& header,
+                  report& result) {
+  result.has_header = header.has_header;
+  result.value_labels = header.value_labels;
+  result.key_labels = header.key_labels;
+  if (!o.by.empty() && result.key_labels.empty()) {
+    // No line was read, so no header named the columns: name them as the user did.
+    for (const column_spec& spec : o.by) {
+      const auto* name = std::get_if<std::string>(&spec.column);
+      result.key_labels.push_back(name != nullptr ? *name : "column " + spec.describe());
+    }
+  }
+  if (result.value_labels.empty()) {
+    for (const column_spec& spec : config.value_columns) {
+      const auto* name = std::get_if<std::string>(&spec.column);
+      result.value_labels.push_back(name != nullptr ? *name : "column " + spec.describe());
+    }
+  }
+}
+
 template <bool Profiled>
 report compute_with(const options& o, coflow::generator<input_line> lines, report_writer& writer,
                     progress* ticks, std::vector<coflow::stage_profile>* profile) {
@@ -336,22 +359,7 @@ report compute_with(const options& o, coflow::generator<input_line> lines, repor
   std::vector<summary> totals = overall.result();
   result.total = totals.front();
   result.more_totals.assign(totals.begin() + 1, totals.end());
-  result.has_header = header.has_header;
-  result.value_labels = header.value_labels;
-  result.key_labels = header.key_labels;
-  if (!o.by.empty() && result.key_labels.empty()) {
-    // No line was read, so no header named the columns: name them as the user did.
-    for (const column_spec& spec : o.by) {
-      const auto* name = std::get_if<std::string>(&spec.column);
-      result.key_labels.push_back(name != nullptr ? *name : "column " + spec.describe());
-    }
-  }
-  if (result.value_labels.empty()) {
-    for (const column_spec& spec : config.value_columns) {
-      const auto* name = std::get_if<std::string>(&spec.column);
-      result.value_labels.push_back(name != nullptr ? *name : "column " + spec.describe());
-    }
-  }
+  label_report(o, config, header, result);
   writer.use_labels(nullptr);
   if constexpr (Profiled) {
     if (profile != nullptr) *profile = probe.stages();
@@ -365,6 +373,86 @@ report compute(const options& o, coflow::generator<input_line> lines, report_wri
                progress* ticks, std::vector<coflow::stage_profile>* profile) {
   if (profile != nullptr) return compute_with<true>(o, std::move(lines), writer, ticks, profile);
   return compute_with<false>(o, std::move(lines), writer, ticks, nullptr);
+}
+
+report compute_blocks(const options& o, coflow::generator<line_block> blocks, std::string name,
+                      report_writer& writer, progress* ticks) {
+  reader_config config{value_columns(o), o.by, o.time_column, o.delimiter};
+  header_info header;
+  writer.use_labels(&header);
+  batch_statistics stats(statistics_for(o), std::max<std::size_t>(config.value_columns.size(), 1),
+                         !o.by.empty(), o.every, &writer, ticks, std::move(name), shown_malformed);
+  using namespace coflow;
+  auto parse = ops::transform([](line_block&& block) { return parse_block(std::move(block)); });
+  auto consume = sinks::for_each([&stats](sample_batch&& batch) { stats.add(std::move(batch)); });
+  // Until the CSV columns are known (the header, or the first lines), lines go one by one
+  // through parse_records, here; its records then travel with the rest of their block.
+  std::optional<resolved_columns> found;
+  std::vector<record> early;
+  auto first_lines = bind_chain<input_line>(
+      parse_records(config, &header, &found) |
+      sinks::for_each([&early](record&& r) { early.push_back(std::move(r)); }));
+  std::shared_ptr<const resolved_columns> columns;
+  bool columns_known = config.value_columns.empty();
+  std::uint64_t number = 0;
+  auto feed = [&](auto head) {
+    std::optional<std::string> failure;
+    for (line_block& block : blocks) {
+      if (!columns_known) {
+        std::size_t rest = block.text.size();
+        each_line(block.text, block.stream_start, [&](std::string_view text, std::size_t next) {
+          first_lines.push(input_line{++number, text});
+          if (found) rest = next;
+          return !found;
+        });
+        if (!found) {
+          failure = std::move(block.failure);
+          continue;
+        }
+        columns_known = true;
+        columns = std::make_shared<const resolved_columns>(std::move(*found));
+        block.text.erase(0, rest);
+        block.stream_start = false;
+        block.parsed = std::move(early);
+        block.parsed_lines = number;
+      }
+      block.columns = columns;
+      if (!head.push(std::move(block))) break;
+    }
+    if (!columns_known) {
+      // The input ended (or failed) before the columns were known: what parse_records still
+      // holds (a first line that may have been a header) comes out now.
+      first_lines.finish();
+      line_block last;
+      if (found) last.columns = std::make_shared<const resolved_columns>(std::move(*found));
+      last.parsed = std::move(early);
+      last.parsed_lines = number;
+      last.failure = std::move(failure);
+      head.push(std::move(last));
+    }
+    head.finish();
+  };
+  if (o.threads > 1) {
+    // The workers parse whole blocks; the batches come back in input order to this thread.
+    feed(bind_chain<line_block>(ops::ordered_parallel(o.threads, parse, 4, 1) | consume));
+  } else {
+    feed(bind_chain<line_block>(parse | consume));
+  }
+
+  report result;
+  std::vector<summary> totals = stats.overall().result();
+  result.total = totals.front();
+  result.more_totals.assign(totals.begin() + 1, totals.end());
+  result.malformed_count = stats.malformed_count();
+  result.first_malformed = stats.take_first_malformed();
+  result.read_error = stats.read_error();
+  if (!o.by.empty()) {
+    result.grouped = true;
+    result.groups = stats.take_groups();
+  }
+  label_report(o, config, header, result);
+  writer.use_labels(nullptr);
+  return result;
 }
 
 std::string format_profile(std::string_view program_name,
@@ -438,6 +526,8 @@ int execute(const options& given, std::istream& in, std::ostream& out, std::ostr
   options o = given;
   std::ifstream file;
   coflow::generator<input_line> lines;
+  coflow::generator<line_block> blocks;
+  std::optional<std::string> blocks_name;  // set when the input goes the batched path
   bool show_progress = true;
   std::uint64_t total_bytes = 0;
   std::uint64_t bytes_read = 0;
@@ -451,26 +541,38 @@ int execute(const options& given, std::istream& in, std::ostream& out, std::ostr
           program, group_digits(o.readings), o.seed);
     }
     lines = sensor_lines(o.seed, o.readings);
-  } else if (*o.input == "-") {
-    lines = read_lines(in, "stdin");
-    show_progress = false;  // a pipe's size is unknown
   } else {
-    // Messages name the file as the user did.
-    const std::string& path = *o.input;
-    const std::string where = resolve_input_path(path, std::getenv("BUILD_WORKING_DIRECTORY"));
-    std::error_code ec;
-    if (std::filesystem::is_directory(where, ec)) {
-      throw input_error(fmt::format("{}: is a directory", path));
+    std::istream* source = &in;
+    std::string name = "stdin";
+    if (*o.input == "-") {
+      show_progress = false;  // a pipe's size is unknown
+    } else {
+      // Messages name the file as the user did.
+      const std::string& path = *o.input;
+      const std::string where = resolve_input_path(path, std::getenv("BUILD_WORKING_DIRECTORY"));
+      std::error_code ec;
+      if (std::filesystem::is_directory(where, ec)) {
+        throw input_error(fmt::format("{}: is a directory", path));
+      }
+      file.open(where, std::ios::binary);
+      if (!file) throw input_error(fmt::format("{}: {}", path, std::strerror(errno)));
+      // Only a regular file has a size to measure progress against (not a FIFO, /dev/stdin).
+      if (std::filesystem::is_regular_file(where, ec)) {
+        total_bytes = std::filesystem::file_size(where, ec);
+        if (ec) total_bytes = 0;
+      }
+      show_progress = total_bytes > 0;
+      source = &file;
+      name = path;
     }
-    file.open(where, std::ios::binary);
-    if (!file) throw input_error(fmt::format("{}: {}", path, std::strerror(errno)));
-    // Only a regular file has a size to measure progress against (not a FIFO, not /dev/stdin).
-    if (std::filesystem::is_regular_file(where, ec)) {
-      total_bytes = std::filesystem::file_size(where, ec);
-      if (ec) total_bytes = 0;
+    // Windows and --profile take the per-line pipeline; everything else the batched path.
+    if (o.window || o.profile) {
+      lines = read_lines(*source, name, &bytes_read);
+    } else {
+      blocks =
+          read_blocks(*source, &bytes_read, std::size_t{1} << 18, std::make_shared<buffer_pool>());
+      blocks_name = name;
     }
-    show_progress = total_bytes > 0;
-    lines = read_lines(file, path, &bytes_read);
   }
 
   report_writer writer(o.format, layout_for(o), out);
@@ -479,7 +581,11 @@ int execute(const options& given, std::istream& in, std::ostream& out, std::ostr
   report result;
   std::vector<coflow::stage_profile> stages;
   try {
-    result = compute(o, std::move(lines), writer, &ticks, o.profile ? &stages : nullptr);
+    if (blocks_name) {
+      result = compute_blocks(o, std::move(blocks), *blocks_name, writer, &ticks);
+    } else {
+      result = compute(o, std::move(lines), writer, &ticks, o.profile ? &stages : nullptr);
+    }
   } catch (...) {
     ticks.clear();
     throw;

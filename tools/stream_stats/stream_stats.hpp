@@ -4,7 +4,16 @@
 //
 //   int status = stream_stats::main_entry(args, std::cin, std::cout, std::cerr, isatty(2));
 //
-// The pipeline, for each line of input:
+// The main path, for a file or stdin (compute_blocks): the input in blocks of whole lines,
+//
+//   read_blocks(...)                         the reader: blocks of whole lines (blocks.hpp)
+//   | transform(parse_block)                 a block -> a sample_batch (values, keys, malformed);
+//                                            with --threads N, ordered_parallel(N, ...) of it
+//   | for_each(batch_statistics::add)        the overall statistics, each --by key's, --every
+//                                            rows, progress and malformed lines, fused
+//
+// so that the pipeline's cost is per block, not per line. With --window, with --profile and for
+// the built-in stream, each line goes through the per-line pipeline (compute) instead:
 //
 //   parse_records(...)                     a coroutine stage: line -> sample | malformed
 //   | partition(is a sample,
@@ -17,9 +26,10 @@
 // With --by, the samples go through tee(that sink,
 // group_by(key, transform(values) | sinks::aggregate(row_statistics))) instead.
 //
-// The statistics are in statistics.hpp; the tool feeds lines in and formats what comes out. With
-// --profile the pipeline and the two branches of the partition are each wrapped in
-// coflow::instrumented, and their stages are reported.
+// The two paths give the same report, byte for byte (a test runs both). The statistics are in
+// statistics.hpp; the tool feeds lines in and formats what comes out. With --profile the
+// pipeline and the two branches of the partition are each wrapped in coflow::instrumented, and
+// their stages are reported.
 #pragma once
 
 #include <istream>
@@ -30,6 +40,7 @@
 
 #include "pipeline/profile/instrumented.hpp"
 #include "pipeline/ranges/generator.hpp"
+#include "tools/stream_stats/blocks.hpp"
 #include "tools/stream_stats/options.hpp"
 #include "tools/stream_stats/progress.hpp"
 #include "tools/stream_stats/records.hpp"
@@ -49,6 +60,14 @@ inline constexpr std::size_t shown_malformed = 5;
 /// named "samples/..." and "malformed/...". A stage with branches includes their time.
 report compute(const options& o, coflow::generator<input_line> lines, report_writer& writer,
                progress* ticks, std::vector<coflow::stage_profile>* profile = nullptr);
+
+/// compute_blocks is compute on the batched path: `blocks` (read_blocks') are parsed a block at
+/// a time, with --threads N on N workers, and taken by one fused statistics node
+/// (batch_statistics.hpp). The report is compute's, byte for byte, for the options it takes:
+/// any but --window and --profile, which take compute's per-line pipeline. `name` names the
+/// input in a read error.
+report compute_blocks(const options& o, coflow::generator<line_block> blocks, std::string name,
+                      report_writer& writer, progress* ticks);
 
 /// format_profile writes the --profile table: a heading line, then one line per stage with its
 /// values in, values out and estimated time.

@@ -1,0 +1,390 @@
+// Tests of stream_stats' batched path (blocks.hpp, batch_statistics.hpp): the blocks hold the
+// lines read_lines yields, wherever the blocks split them; and a run through the batched path
+// reports exactly what the per-line pipeline reports, on one thread or several, for every kind
+// of input and option the batched path takes.
+#include <gtest/gtest.h>
+
+#include <cerrno>
+#include <cstdint>
+#include <ios>
+#include <istream>
+#include <memory>
+#include <sstream>
+#include <streambuf>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tools/stream_stats/blocks.hpp"
+#include "tools/stream_stats/options.hpp"
+#include "tools/stream_stats/records.hpp"
+#include "tools/stream_stats/report.hpp"
+#include "tools/stream_stats/sources.hpp"
+#include "tools/stream_stats/stream_stats.hpp"
+#include "tools/stream_stats/text.hpp"
+
+namespace stream_stats {
+namespace {
+
+// --- blocks ---------------------------------------------------------------------------------
+
+// The texts of the lines of `blocks`, as each_line reads them.
+std::vector<std::string> block_texts(coflow::generator<line_block> blocks,
+                                     std::size_t* count = nullptr) {
+  std::vector<std::string> texts;
+  std::size_t seen = 0;
+  for (line_block& block : blocks) {
+    ++seen;
+    EXPECT_EQ(block.stream_start, seen == 1);
+    EXPECT_FALSE(block.failure.has_value());
+    each_line(block.text, block.stream_start, [&](std::string_view text, std::size_t) {
+      texts.emplace_back(text);
+      return true;
+    });
+  }
+  if (count != nullptr) *count = seen;
+  return texts;
+}
+
+std::vector<std::string> line_texts(coflow::generator<input_line> lines) {
+  std::vector<std::string> texts;
+  for (const input_line& line : lines) texts.emplace_back(line.text);
+  return texts;
+}
+
+TEST(ReadBlocks, HoldTheLinesReadLinesYieldsWhereverTheBlocksSplitThem) {
+  const std::string long_line(1000, 'x');
+  for (const std::string& input :
+       {std::string(""), std::string("\n"), std::string("\n\n"), std::string("1"),
+        std::string("1\r"), std::string("\r"), std::string("\r\n\r\n"),
+        std::string("1\r\n22\n333\r\n4444"), std::string("a\r\r\nb\rc\n"),
+        std::string("\xef\xbb\xbf") + "x\n" + long_line + "\n", std::string("\xef\xbb"),
+        std::string("\xef\xbb\xbf"), std::string("\xef\xbb\xbf\n\xef\xbb\xbf"), long_line,
+        long_line + "\r\n" + long_line + "\n\n" + long_line + "\r"}) {
+    for (std::size_t block : {1u, 2u, 3u, 5u, 64u, 4096u, 1u << 18}) {
+      std::istringstream lines_in(input);
+      std::istringstream blocks_in(input);
+      EXPECT_EQ(block_texts(read_blocks(blocks_in, nullptr, block)),
+                line_texts(read_lines(lines_in, "test", nullptr, block)))
+          << shown_text(input) << " in blocks of " << block;
+    }
+  }
+}
+
+TEST(ReadBlocks, ReadALineLongerThanManyBlocksIntoOneBlock) {
+  std::string input(1'000'000, 'y');
+  input += "\n2\n";
+  std::istringstream in(input);
+  std::uint64_t bytes_read = 0;
+  const auto texts = block_texts(read_blocks(in, &bytes_read, 16));
+  EXPECT_EQ(bytes_read, input.size());
+  ASSERT_EQ(texts.size(), 2u);
+  EXPECT_EQ(texts[0].size(), 1'000'000u);
+  EXPECT_EQ(texts[1], "2");
+}
+
+TEST(ReadBlocks, ReuseThePoolsBuffersAndGiveTheSameLines) {
+  std::string input;
+  for (int i = 0; i < 20'000; ++i) input += std::to_string(i) + "\n";
+  std::istringstream in(input);
+  auto pool = std::make_shared<buffer_pool>();
+  std::uint64_t lines = 0;
+  std::uint64_t values = 0;
+  for (line_block& block : read_blocks(in, nullptr, 4096, pool)) {
+    EXPECT_EQ(block.pool, pool);
+    sample_batch batch = parse_block(std::move(block));
+    EXPECT_TRUE(batch.bad.empty());
+    for (double v : batch.values) EXPECT_EQ(v, static_cast<double>(values++));
+    lines += batch.lines;
+    pool->give(std::move(batch));
+  }
+  EXPECT_EQ(lines, 20'000u);
+  EXPECT_EQ(values, 20'000u);
+}
+
+// A pipe whose writer sends one chunk at a time.
+class trickling_source : public std::streambuf {
+ public:
+  explicit trickling_source(std::vector<std::string> chunks) : chunks_(std::move(chunks)) {}
+  std::size_t refills = 0;
+
+ protected:
+  int_type underflow() override {
+    if (refills == chunks_.size()) return traits_type::eof();
+    std::string& chunk = chunks_[refills++];
+    setg(chunk.data(), chunk.data(), chunk.data() + chunk.size());
+    return traits_type::to_int_type(chunk[0]);
+  }
+
+ private:
+  std::vector<std::string> chunks_;
+};
+
+TEST(ReadBlocks, YieldALineAsSoonAsItArrivesWithoutWaitingForABlock) {
+  trickling_source source({"1\n", "2", "2\n", "3"});
+  std::istream in(&source);
+  auto blocks = read_blocks(in);
+  auto block = blocks.begin();
+  EXPECT_EQ(block->text, "1\n");
+  EXPECT_EQ(source.refills, 1u);  // the second line was not waited for
+  ++block;
+  EXPECT_EQ(block->text, "22\n");  // its part that came first waited for the rest
+  EXPECT_EQ(source.refills, 3u);
+  ++block;
+  EXPECT_EQ(block->text, "3");
+  ++block;
+  EXPECT_TRUE(block == blocks.end());
+}
+
+// A stream that gives `lines` and then fails as a disk that cannot be read.
+class failing_source : public std::streambuf {
+ public:
+  explicit failing_source(std::string lines) : lines_(std::move(lines)) {
+    setg(lines_.data(), lines_.data(), lines_.data() + lines_.size());
+  }
+
+ protected:
+  int_type underflow() override {
+    errno = EIO;
+    throw std::ios_base::failure("unreadable");
+  }
+
+ private:
+  std::string lines_;
+};
+
+TEST(ReadBlocks, EndWithTheWholeLinesBeforeAReadErrorAndItsReason) {
+  failing_source source("1\n2\nhalf a li");
+  std::istream in(&source);
+  std::vector<line_block> blocks;
+  for (line_block& block : read_blocks(in)) blocks.push_back(std::move(block));
+  ASSERT_FALSE(blocks.empty());
+  ASSERT_TRUE(blocks.back().failure.has_value());
+  EXPECT_EQ(*blocks.back().failure, "Input/output error");
+  std::string text;
+  for (const line_block& block : blocks) text += block.text;
+  EXPECT_EQ(text, "1\n2\n");  // the line cut by the failure is dropped
+}
+
+// --- parse_block ------------------------------------------------------------------------------
+
+TEST(ParseBlock, NumbersMalformedLinesWithinTheBlockAndCountsItsLines) {
+  line_block block;
+  block.text = "1\nx\n\n 2 \n+3\nnan\r\n1e999\n4";
+  const sample_batch batch = parse_block(std::move(block));
+  EXPECT_EQ(batch.lines, 8u);
+  EXPECT_EQ(batch.values, (std::vector<double>{1, 2, 3, 4}));
+  ASSERT_EQ(batch.bad.size(), 4u);
+  EXPECT_EQ(batch.bad[0], (malformed{2, "not a number", "x"}));
+  EXPECT_EQ(batch.bad[1], (malformed{3, "empty line", ""}));
+  EXPECT_EQ(batch.bad[2], (malformed{6, "not a finite number", "nan"}));
+  EXPECT_EQ(batch.bad[3], (malformed{7, "out of range", "1e999"}));
+}
+
+TEST(ParseBlock, KeepsEachSamplesKeyFieldsAsDecodeKeyGivesThemBack) {
+  auto columns = std::make_shared<resolved_columns>();
+  columns->values = {2};
+  columns->keys = {0, 1};
+  columns->value_labels = {"v"};
+  columns->key_labels = {"a", "b"};
+  line_block block;
+  block.columns = columns;
+  block.text = "north, x ,1\n\"a\"\"b\",,2\n,\"\",3\nshort,4\n";
+  const sample_batch batch = parse_block(std::move(block));
+  EXPECT_EQ(batch.values, (std::vector<double>{1, 2, 3}));
+  ASSERT_EQ(batch.key_ends.size(), 3u);
+  EXPECT_EQ(decode_key(batch.key(0)), (sample_key{"north", "x"}));
+  EXPECT_EQ(decode_key(batch.key(1)), (sample_key{"a\"b", ""}));
+  EXPECT_EQ(decode_key(batch.key(2)), (sample_key{"", ""}));
+  // Keys of different fields never look alike: ("ab", "") and ("a", "b").
+  std::string ab;
+  append_key_field(ab, "ab");
+  append_key_field(ab, "");
+  std::string a_b;
+  append_key_field(a_b, "a");
+  append_key_field(a_b, "b");
+  EXPECT_NE(ab, a_b);
+  ASSERT_EQ(batch.bad.size(), 1u);
+  EXPECT_EQ(batch.bad[0].line, 4u);
+}
+
+// --- the batched path against the per-line pipeline ------------------------------------------
+
+options options_of(std::vector<const char*> args) {
+  args.insert(args.begin(), "stream_stats");
+  const command_line cl = parse_command_line(args);
+  EXPECT_TRUE(cl.run.has_value());
+  return *cl.run;
+}
+
+// What a run shows: the written rows and the report's every field.
+struct shown {
+  std::string rows;
+  std::string final_output;
+  std::string malformed_text;
+  report result;
+};
+
+shown finish(report result, output_format format, std::string rows) {
+  std::ostringstream out;
+  report_writer writer(format, 0.5, out);
+  writer.finish(result);
+  return {std::move(rows), out.str(), format_malformed(result, "stream_stats"), std::move(result)};
+}
+
+shown per_line(const options& o, const std::string& input) {
+  std::istringstream in(input);
+  std::ostringstream rows;
+  report_writer writer(o.format, 0.5, rows);
+  report result = compute(o, read_lines(in, "test"), writer, nullptr);
+  return finish(std::move(result), o.format, rows.str());
+}
+
+shown batched(const options& o, const std::string& input, std::size_t block_size,
+              std::istream* from = nullptr) {
+  std::istringstream text(input);
+  std::istream& in = from != nullptr ? *from : text;
+  std::ostringstream rows;
+  report_writer writer(o.format, 0.5, rows);
+  report result =
+      compute_blocks(o, read_blocks(in, nullptr, block_size, std::make_shared<buffer_pool>()),
+                     "test", writer, nullptr);
+  return finish(std::move(result), o.format, rows.str());
+}
+
+void expect_same(const shown& a, const shown& b, const std::string& what) {
+  EXPECT_EQ(a.rows, b.rows) << what;
+  EXPECT_EQ(a.final_output, b.final_output) << what;
+  EXPECT_EQ(a.malformed_text, b.malformed_text) << what;
+  EXPECT_EQ(a.result.total, b.result.total) << what;
+  EXPECT_EQ(a.result.more_totals, b.result.more_totals) << what;
+  EXPECT_EQ(a.result.groups, b.result.groups) << what;
+  EXPECT_EQ(a.result.malformed_count, b.result.malformed_count) << what;
+  EXPECT_EQ(a.result.first_malformed, b.result.first_malformed) << what;
+  EXPECT_EQ(a.result.value_labels, b.result.value_labels) << what;
+  EXPECT_EQ(a.result.key_labels, b.result.key_labels) << what;
+  EXPECT_EQ(a.result.has_header, b.result.has_header) << what;
+  EXPECT_EQ(a.result.grouped, b.result.grouped) << what;
+  EXPECT_EQ(a.result.read_error, b.result.read_error) << what;
+}
+
+// Numbers that exercise the compensated statistics: a large offset, tiny and huge magnitudes.
+std::string awkward_numbers(int n) {
+  std::string text;
+  for (int i = 0; i < n; ++i) {
+    text += std::to_string(1e9 + i * 0.001) + "\n";
+    if (i % 97 == 0) text += "1e-300\n-2.5e300\n";
+    if (i % 101 == 0) text += "oops\n \n";
+  }
+  return text;
+}
+
+std::string keyed_rows(int n) {
+  std::string text = "sensor,site,reading,load\n";
+  const char* sensors[] = {"north", "south", "\"ea\"\"st\"", " west ", "", "n\xc3\xb6rth"};
+  for (int i = 0; i < n; ++i) {
+    text += std::string(sensors[i % 6]) + "," + std::to_string(i % 3) + "," +
+            std::to_string(20 + (i * 37) % 11 * 0.25) + "," + std::to_string(i) + "\n";
+    if (i % 89 == 0) text += "north,1,warm,2\n\xff\xfe,1\n";
+  }
+  return text;
+}
+
+TEST(BatchedPath, ReportsWhatThePerLinePipelineReports) {
+  const std::string long_line(5000, '7');
+  const std::vector<std::pair<std::vector<const char*>, std::string>> cases = {
+      {{"-", "-f", "csv"}, ""},
+      {{"-", "-f", "csv"}, "1\n2\n3\n"},
+      {{"-", "-f", "csv"},
+       "\xef\xbb\xbf"
+       "1\r\n2\r\n\r\n 3 \n+4\nnan\ninf\n-inf\n1e999\n1e-400\n"
+       "0x10\n\xff\xfe\n" +
+           long_line + "\n5"},
+      {{"-", "-f", "json", "--every", "7", "--sum", "--distinct", "--median"},
+       awkward_numbers(300)},
+      {{"-", "-f", "table", "--every", "1", "--quantiles", "0.1,0.9", "--approx", "--distinct"},
+       awkward_numbers(50)},
+      {{"-", "-f", "csv", "--every", "3"}, "x\ny\n"},
+      {{"-", "-f", "csv", "-c", "reading", "--by", "sensor"}, keyed_rows(500)},
+      {{"-", "-f", "json", "-c", "reading,load", "--by", "sensor,site", "--every", "50", "--sum"},
+       keyed_rows(400)},
+      {{"-", "-f", "csv", "-c", "3", "--by", "1"}, keyed_rows(100)},         // a header, by number
+      {{"-", "-f", "csv", "-c", "2"}, "a,1\nb,2\nc,x\n"},                    // no header
+      {{"-", "-f", "csv", "-c", "2"}, "a,1\n"},                              // one line: held
+      {{"-", "-f", "csv", "-c", "2"}, "name,value\n"},                       // a header alone
+      {{"-", "-f", "csv", "-c", "2"}, "name,value\nb,oops\n"},               // no number: no header
+      {{"-", "-f", "csv", "-c", "reading"}, "\n\r\n  \nreading\n1\n\n2\n"},  // blanks first
+      {{"-", "-f", "csv", "-c", "v", "--delimiter", ";", "--by", "k"}, "k;v\na;1,5\nb;2\na;3\n"},
+  };
+  for (const auto& [args, input] : cases) {
+    const options o = options_of(args);
+    const shown expected = per_line(o, input);
+    for (std::size_t block : {1u, 7u, 64u, 1u << 18}) {
+      for (std::size_t threads : {1u, 2u, 3u}) {
+        options with_threads = o;
+        with_threads.threads = threads;
+        expect_same(batched(with_threads, input, block), expected,
+                    shown_text(input.substr(0, 80)) + " with " + std::to_string(args.size()) +
+                        " args, blocks of " + std::to_string(block) + ", " +
+                        std::to_string(threads) + " threads");
+      }
+    }
+  }
+}
+
+TEST(BatchedPath, ReportsWhatWasReadBeforeAReadErrorAsThePerLinePipelineDoes) {
+  for (const std::string& input :
+       {std::string("sensor,reading\nnorth,1\nsouth,3\nnorth,5\nwest,"), std::string("sensor,"),
+        std::string("sensor,reading\n"), std::string("")}) {
+    const options o = options_of({"-", "-f", "csv", "-c", "reading", "--by", "sensor"});
+    failing_source lines_source(input);
+    std::istream lines_in(&lines_source);
+    std::ostringstream rows;
+    report_writer writer(o.format, 0.5, rows);
+    const shown expected =
+        finish(compute(o, read_lines(lines_in, "test"), writer, nullptr), o.format, rows.str());
+    EXPECT_NE(expected.result.read_error, "");
+    for (std::size_t threads : {1u, 2u}) {
+      options with_threads = o;
+      with_threads.threads = threads;
+      failing_source blocks_source(input);
+      std::istream blocks_in(&blocks_source);
+      expect_same(batched(with_threads, "", 1u << 18, &blocks_in), expected, shown_text(input));
+    }
+  }
+}
+
+TEST(BatchedPath, StopsAtAnUnknownColumnAsThePerLinePipelineDoes) {
+  const options o = options_of({"-", "-c", "missing"});
+  EXPECT_THROW(per_line(o, "a,b\n1,2\n"), input_error);
+  for (std::size_t threads : {1u, 2u}) {
+    options with_threads = o;
+    with_threads.threads = threads;
+    EXPECT_THROW(batched(with_threads, "a,b\n1,2\n", 1u << 18), input_error);
+  }
+}
+
+// The whole command: --profile takes the per-line pipeline and writes only to stderr, so its
+// stdout must be the batched path's, byte for byte.
+TEST(BatchedPath, WritesTheSameOutputAsTheProfiledPerLineRun) {
+  for (const char* format : {"table", "csv", "json"}) {
+    for (const std::string& input : {awkward_numbers(2000), std::string("1\n2\nx\n")}) {
+      auto run = [&](std::vector<const char*> extra) {
+        std::vector<const char*> args = {"stream_stats", "-", "-q", "-f", format, "--every", "500"};
+        args.insert(args.end(), extra.begin(), extra.end());
+        std::istringstream in(input);
+        std::ostringstream out;
+        std::ostringstream err;
+        const int status = main_entry(args, in, out, err, false);
+        return std::make_pair(status, out.str());
+      };
+      const auto profiled = run({"--profile"});
+      EXPECT_EQ(profiled.first, 0);
+      EXPECT_EQ(run({}), profiled) << format;
+      EXPECT_EQ(run({"--threads", "2"}), profiled) << format;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace stream_stats
