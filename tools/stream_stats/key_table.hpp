@@ -15,8 +15,9 @@
 //   bytes, no call), one probe of a slot array at most half full (a 32-bit tag and an index per
 //   slot, 8 bytes) and a comparison of the key (two loads for 8 to 16 bytes); a string is made
 //   only for a new key. Memory: an entry per key (its key string and value) and 16 to 32 bytes
-//   of slots. std::unordered_map, its node per key and std::hash's out-of-line Murmur over the
-//   bytes, cost about 200 instructions a lookup where this costs about 40.
+//   of slots. In stream_stats by 1000 keys, std::unordered_map (a node per key, std::hash's
+//   out-of-line Murmur over the bytes, memcmp) cost about 200 instructions a row; this table,
+//   with the batch loop around it, about 110 (callgrind).
 // Exceptions: what allocation throws; std::length_error beyond 2^32 - 1 keys.
 #pragma once
 
