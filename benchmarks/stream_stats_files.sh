@@ -8,6 +8,9 @@
 #   OTHER=path/to/stream_stats benchmarks/stream_stats_files.sh
 #                                                    also measures another build of the tool
 #                                                    (an older revision) in the same run
+#   SAME_WORK=1 benchmarks/stream_stats_files.sh     also measures the hand loop with the
+#                                                    tool's compensated statistics
+#                                                    (stream_stats_hand --compensated)
 #
 # Workloads (files made once under $DATA, default /tmp/stream_stats_files, by
 # benchmarks/stream_stats_data.py with a fixed seed): "plain", 2,000,000 lines of one number;
@@ -56,6 +59,7 @@ argv() {
   [[ $2 == plain ]] && file=$data/plain.txt && by=()
   case $1 in
     hand) args=("$hand" "$file") && [[ $2 != plain ]] && args+=(--by) ;;
+    same) args=("$hand" "$file" --compensated) && [[ $2 != plain ]] && args+=(--by) ;;
     mawk) args=(mawk "$mawk_by" "$file") && [[ $2 == plain ]] && args=(mawk "$mawk_plain" "$file") ;;
     stream_stats) args=("$tool" "$file" -q -f csv "${by[@]}") ;;
     other) args=("$OTHER" "$file" -q -f csv "${by[@]}") ;;
@@ -67,13 +71,14 @@ argv() {
 totals() {
   case $1 in
     stream_stats | other) awk -F, '$1 == "total" { printf "%d %.9g %.9g\n", $3, $4, $7 }' ;;
-    hand) awk '$1 == "total" { printf "%d %.9g %.9g\n", $2, $3, $6 }' ;;
+    hand | same) awk '$1 == "total" { printf "%d %.9g %.9g\n", $2, $3, $6 }' ;;
     mawk) awk '$1 == "total" { printf "%d %.9g %.9g\n", $2, $3, (NF == 4 ? $4 : $6) }' ;;
   esac
 }
 
 programs=(hand stream_stats mawk)
 [[ -n ${OTHER:-} ]] && programs=(hand other stream_stats mawk)
+[[ ${SAME_WORK:-0} == 1 ]] && programs=(hand same "${programs[@]:1}")
 
 echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs, load: $(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-8s %-13s %9s %9s %8s\n' workload program "seconds" "max MiB" "x hand"

@@ -33,10 +33,7 @@ void batch_statistics::add(sample_batch&& batch) {
   const double* values = batch.values.data();
   if (grouped_) {
     for (std::size_t r = 0; r < rows; ++r) {
-      const std::string_view key = batch.key(r);
-      auto group = groups_.find(key);
-      if (group == groups_.end()) group = groups_.emplace(std::string(key), empty_).first;
-      group->second.add_rows(values + r * batch.columns, 1, batch.columns);
+      groups_.find_or_add(batch.key(r), empty_).add_row(values + r * batch.columns, batch.columns);
     }
   }
   // The overall statistics a run of values at a time, each run ending where an --every row or
@@ -75,21 +72,25 @@ void batch_statistics::add(sample_batch&& batch) {
 
 std::vector<group_row> batch_statistics::take_groups() {
   // In the order of the keys' fields, as group_by's std::map of sample_keys has them.
-  std::vector<std::pair<sample_key, decltype(groups_)::iterator>> order;
-  order.reserve(groups_.size());
-  for (auto it = groups_.begin(); it != groups_.end(); ++it) {
-    order.emplace_back(decode_key(it->first), it);
+  auto& entries = groups_.entries();
+  std::vector<std::pair<sample_key, std::size_t>> order;
+  order.reserve(entries.size());
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    order.emplace_back(decode_key(entries[i].key), i);
   }
   std::sort(order.begin(), order.end(),
             [](const auto& a, const auto& b) { return a.first < b.first; });
   std::vector<group_row> rows;
   rows.reserve(order.size());
-  for (auto& [fields, it] : order) {
+  for (auto& [fields, i] : order) {
+    row_statistics& statistics = entries[i].value;
     rows.push_back(
         {{std::make_move_iterator(fields.begin()), std::make_move_iterator(fields.end())},
-         it->second.result()});
-    groups_.erase(it);
+         statistics.result()});
+    statistics = row_statistics();  // its memory goes now, not with the whole table
+    std::string().swap(entries[i].key);
   }
+  groups_.clear();
   return rows;
 }
 

@@ -16,21 +16,19 @@
 //   numbered from the stream's first line (the batches' lines, counted), the first
 //   `shown` of them kept. A batch that carries a read error ends the input: its reason
 //   is kept as read_lines states it ("NAME: read error after line N: reason").
-// Cost: per batch, a loop over its values per column; with --by one hash lookup per sample, of
-//   the key's bytes as the parser left them; take_groups sorts the keys once.
+// Cost: per batch, a loop over its values per column; with --by one key_table lookup per
+//   sample, of the key's bytes as the parser left them; take_groups sorts the keys once.
 // Exceptions: what the writer throws (output_error), and what allocation throws.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <string>
-#include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "tools/stream_stats/blocks.hpp"
+#include "tools/stream_stats/key_table.hpp"
 #include "tools/stream_stats/progress.hpp"
 #include "tools/stream_stats/report.hpp"
 #include "tools/stream_stats/statistics.hpp"
@@ -69,13 +67,7 @@ class batch_statistics {
   row_statistics overall_;
   row_statistics empty_;  // a new key's first state
   // Looked up by a view of the batch's key: no string is made but for a new key.
-  struct key_hash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view key) const noexcept {
-      return std::hash<std::string_view>{}(key);
-    }
-  };
-  std::unordered_map<std::string, row_statistics, key_hash, std::equal_to<>> groups_;
+  key_table<row_statistics> groups_;
   std::uint64_t lines_ = 0;  // lines of the batches taken so far
   std::uint64_t malformed_count_ = 0;
   std::vector<malformed> first_bad_;

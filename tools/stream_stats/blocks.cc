@@ -139,6 +139,8 @@ sample_batch parse_block(line_block block) {
   // A line of a few bytes each, at most: a guess that spares most reallocations.
   batch.values.reserve(batch.values.size() + block.text.size() / 8 * batch.columns);
   std::vector<csv_field> fields;
+  const simple_csv_rows simple_rows =
+      columns != nullptr ? simple_csv_rows(*columns) : simple_csv_rows(resolved_columns{});
   std::uint64_t number = batch.lines;
   each_line(block.text, block.stream_start, [&](std::string_view text, std::size_t) {
     const input_line line{++number, text};
@@ -151,6 +153,10 @@ sample_batch parse_block(line_block block) {
       }
       bad = parse_plain_into(line, batch.values);
     } else {
+      if (simple_rows.read(text, batch.values, batch.keys)) {
+        if (keyed) batch.key_ends.push_back(batch.keys.size());
+        return true;
+      }
       const std::size_t key_begin = batch.keys.size();
       bad = parse_csv_into(line, *columns, fields, batch.values, batch.keys);
       if (bad) {

@@ -73,16 +73,55 @@ struct parsed_number {
 /// (1e-400) reads as the nearest double, as strtod reads it: zero, or a subnormal.
 parsed_number check_number(std::string_view text) noexcept;
 
+/// read_short_decimal reads a plain decimal, an optional '-', then digits with at most one '.'
+/// (no exponent), of at most 19 digits whose integer (the digits without the point) is at most
+/// 2^53 and with at most 22 digits after the point: such a number is that integer divided by a
+/// power of ten, both exact doubles, and one IEEE division rounds the quotient correctly, to
+/// the double std::from_chars gives, bit for bit ("-0.0" too). It returns false, with `value`
+/// unchanged, for any other text. About 5 instructions a character where from_chars takes
+/// about 160 a number.
+inline bool read_short_decimal(std::string_view text, double& value) noexcept {
+  static constexpr double powers_of_ten[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                             1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                             1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+  const char* p = text.data();
+  const char* const end = p + text.size();
+  const bool negative = p != end && *p == '-';
+  if (negative) ++p;
+  std::uint64_t integer = 0;  // wraps past 19 digits, which are then refused
+  int digits = 0;
+  const char* point = nullptr;
+  for (; p != end; ++p) {
+    const unsigned digit = static_cast<unsigned>(static_cast<unsigned char>(*p)) - '0';
+    if (digit < 10) {
+      integer = integer * 10 + digit;
+      ++digits;
+    } else if (*p == '.' && point == nullptr) {
+      point = p;
+    } else {
+      return false;
+    }
+  }
+  if (digits == 0 || digits > 19 || integer > (std::uint64_t{1} << 53)) return false;
+  const std::ptrdiff_t decimals = point != nullptr ? end - point - 1 : 0;
+  if (decimals > 22) return false;
+  const double magnitude = static_cast<double>(integer) / powers_of_ten[decimals];
+  value = negative ? -magnitude : magnitude;
+  return true;
+}
+
 /// read_simple_number reads the common field, a number with nothing around it, without
 /// check_number's trimming and case analysis: it returns true (with the value) only where
 /// check_number would give that value, and false for anything else (blanks, "+1", an exponent
-/// out of range, "nan"), which then takes check_number's path.
+/// out of range, "nan"), which then takes check_number's path. A short decimal is read by
+/// read_short_decimal, anything else by std::from_chars.
 inline bool read_simple_number(std::string_view text, double& value) noexcept {
   if (text.empty()) return false;
   const char first = text.front();
   const char last = text.back();
   if (!((first >= '0' && first <= '9') || first == '-' || first == '.')) return false;
   if (!((last >= '0' && last <= '9') || last == '.')) return false;
+  if (read_short_decimal(text, value)) return true;
   const char* const end = text.data() + text.size();
   const auto [ptr, ec] = std::from_chars(text.data(), end, value);
   return ec == std::errc{} && ptr == end && std::isfinite(value);

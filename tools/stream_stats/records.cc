@@ -162,6 +162,16 @@ std::optional<malformed> parse_csv_into(const input_line& line, const resolved_c
   return read_csv_line(line, columns, fields, values, add_key, time);
 }
 
+simple_csv_rows::simple_csv_rows(const resolved_columns& columns) noexcept
+    : delimiter_(columns.delimiter) {
+  applies_ = columns.values.size() == 1 && columns.keys.size() <= 1 && !columns.time;
+  if (!applies_) return;
+  value_ = columns.values.front();
+  keyed_ = !columns.keys.empty();
+  key_ = keyed_ ? columns.keys.front() : value_;
+  last_ = std::max(value_, key_);
+}
+
 void append_key_field(std::string& key, std::string_view field) {
   const std::size_t size = field.size();
   key.append(reinterpret_cast<const char*>(&size), sizeof size);

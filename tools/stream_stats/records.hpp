@@ -149,6 +149,62 @@ std::optional<malformed> parse_csv_into(const input_line& line, const resolved_c
 /// back into the fields.
 void append_key_field(std::string& key, std::string_view field);
 
+/// simple_csv_rows reads the common CSV row in one pass, without a field vector: with one value
+/// column, at most one key column and no time column, a row whose fields up to the last of
+/// those two start with neither a blank nor a quote, whose value field read_simple_number reads
+/// and whose key field has no blank at either end. `read` appends such a row's value to
+/// `values` and its key to `key`, exactly as parse_csv_into would, and returns true; it returns
+/// false, having changed nothing, for every other line, which then takes parse_csv_into's path
+/// (quotes, blanks, missing fields, other numbers, malformed lines).
+class simple_csv_rows {
+ public:
+  explicit simple_csv_rows(const resolved_columns& columns) noexcept;
+
+  /// applies is whether the columns have the shape `read` reads; if not, `read` is never true.
+  [[nodiscard]] bool applies() const noexcept { return applies_; }
+
+  bool read(std::string_view line, std::vector<double>& values, std::string& key) const {
+    if (!applies_) return false;
+    const char* p = line.data();
+    const char* const end = p + line.size();
+    std::string_view value_field;
+    std::string_view key_field;
+    for (std::size_t i = 0;; ++i) {
+      // A quote, maybe after blanks, makes a quoted field (split_csv's case).
+      if (p != end && (*p == '"' || *p == ' ' || *p == '\t')) return false;
+      const char* const start = p;
+      while (p != end && *p != delimiter_) ++p;
+      const std::string_view field(start, static_cast<std::size_t>(p - start));
+      if (i == value_) value_field = field;
+      if (i == key_) key_field = field;
+      if (i == last_) break;
+      if (p == end) return false;  // too few fields
+      ++p;
+    }
+    if (keyed_ && !key_field.empty() &&
+        (is_blank_byte(key_field.front()) || is_blank_byte(key_field.back()))) {
+      return false;  // parse_csv_into trims them
+    }
+    double value;
+    if (!read_simple_number(value_field, value)) return false;
+    values.push_back(value);
+    if (keyed_) append_key_field(key, key_field);
+    return true;
+  }
+
+ private:
+  static constexpr bool is_blank_byte(char c) noexcept {
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+  }
+
+  std::size_t value_ = 0;
+  std::size_t key_ = 0;
+  std::size_t last_ = 0;  // the larger of the two
+  char delimiter_ = ',';
+  bool keyed_ = false;
+  bool applies_ = false;
+};
+
 /// decode_key returns the fields of a key made by append_key_field.
 sample_key decode_key(std::string_view key);
 

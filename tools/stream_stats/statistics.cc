@@ -84,6 +84,18 @@ void column_statistics::add(double x) {
   }
 }
 
+void column_statistics::add_out_of_line(double x) { add(x); }
+
+void column_statistics::add_one(double x) {
+  if (extras_ || moments_.count() == 0) {
+    add_out_of_line(x);
+    return;
+  }
+  moments_.add(x);
+  extrema_.add(x);
+  ewma_ = alpha_ == 1 ? x : alpha_ * x + (1 - alpha_) * ewma_;
+}
+
 // flatten: moments::add is too long for gcc to inline on its own, and called out of line it
 // keeps the state in memory, a store and a load more on the chain from one value to the next.
 [[gnu::flatten]] void column_statistics::add_many(const double* x, std::size_t n,
@@ -192,6 +204,13 @@ void row_statistics::add_rows(const double* values, std::size_t rows, std::size_
   count_ += rows;
   const std::size_t n = std::min(stride, columns_.size());
   for (std::size_t i = 0; i < n; ++i) columns_[i].add_many(values + i, rows, stride);
+}
+
+// flatten: add_one and moments::add inline here, add_one's uncommon case stays a call.
+[[gnu::flatten]] void row_statistics::add_row(const double* values, std::size_t stride) {
+  ++count_;
+  const std::size_t n = std::min(stride, columns_.size());
+  for (std::size_t i = 0; i < n; ++i) columns_[i].add_one(values[i]);
 }
 
 void row_statistics::merge(const row_statistics& other) {

@@ -99,6 +99,10 @@ class column_statistics {
   /// a loop that decides once what the configuration asks for rather than per value.
   void add_many(const double* x, std::size_t n, std::size_t stride);
 
+  /// add_one is add for the common case, inlined where it is called (see add_row); what it
+  /// does not handle itself (the first value, --sum, --distinct, --quantiles) it calls add for.
+  void add_one(double x);
+
   /// merge takes the values of `other` as if they had come after this state's (the EWMA too).
   void merge(const column_statistics& other);
 
@@ -107,6 +111,9 @@ class column_statistics {
 
  private:
   struct extra_state;
+
+  // add, never inlined: add_one's uncommon case, kept out of the callers that flatten it.
+  [[gnu::noinline]] void add_out_of_line(double x);
 
   std::shared_ptr<const statistics_config> config_;
   double alpha_ = 0.1;       // config_->alpha, at hand for every value
@@ -131,6 +138,9 @@ class row_statistics {
   /// add_rows takes `rows` samples' values, row after row `stride` values apart (a
   /// sample_batch's), as that many calls of add would.
   void add_rows(const double* values, std::size_t rows, std::size_t stride);
+  /// add_row takes one sample's values, the `stride` values from `values`, as add would: the
+  /// common case of a --by key, inlined into one function (no call per column, no run loop).
+  void add_row(const double* values, std::size_t stride);
   void merge(const row_statistics& other);
   [[nodiscard]] std::vector<summary> result() const;
   [[nodiscard]] std::uint64_t count() const noexcept { return count_; }

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cerrno>
+#include <cmath>
 #include <cstdint>
 #include <ios>
 #include <istream>
@@ -208,6 +209,96 @@ TEST(ParseBlock, KeepsEachSamplesKeyFieldsAsDecodeKeyGivesThemBack) {
   EXPECT_EQ(batch.bad[0].line, 4u);
 }
 
+// Lines at the edges of simple_csv_rows' shape: quotes, blanks, missing and empty fields, other
+// numbers, more fields than needed.
+const std::vector<std::string>& edge_lines() {
+  static const std::vector<std::string> lines = {
+      "k1,2.5",   "k1,2.5,x", "x,k1,3",   "k1,-0.25",   ".5,k",
+      "k,5.",     "k1,2.5e3", "k1,1e999", "k1,1e-400",  "k1,+2",
+      "k1, 2",    "k1,2 ",    " k1,2",    "k1 ,2",      "\tk1,2",
+      "k1\r,2",   "\rk1,2",   "\"k1\",2", " \"k1\",2",  "\"k,1\",2,3",
+      "k1,\"2\"", "k\"1,2",   "k1,2\"",   ",2",         "k1,",
+      ",",        "",         " ",        "k1",         "2",
+      "k1;2",     "k1;2;x",   "k1\t2",    "k1 2",       "k1,nan",
+      "k1,inf",   "k1,0x10",  "k1,2,,",   "\xff\xfe,2", "k\xc3\xb6,2",
+      "k1,2\r",   "k1,--2",   "k1,2.5.1", "k1,-",       "a,b,c,d,e,f,7"};
+  return lines;
+}
+
+TEST(SimpleCsvRows, ReadsWhatParseCsvIntoReadsOrLeavesTheLineToIt) {
+  std::size_t read_by_both = 0;
+  for (const char delimiter : {',', ';', '\t', ' '}) {
+    for (const std::size_t value : {0u, 1u, 2u, 6u}) {
+      for (const std::size_t key : {0u, 1u, 2u, 99u}) {
+        resolved_columns columns;
+        columns.delimiter = delimiter;
+        columns.values = {value};
+        columns.value_labels = {"v"};
+        if (key != 99) {
+          columns.keys = {key};
+          columns.key_labels = {"k"};
+        }
+        const simple_csv_rows simple(columns);
+        ASSERT_TRUE(simple.applies());
+        for (const std::string& text : edge_lines()) {
+          std::vector<double> values = {1};
+          std::string keys = "x";
+          const bool read = simple.read(text, values, keys);
+          std::vector<csv_field> fields;
+          std::vector<double> general_values = {1};
+          std::string general_keys = "x";
+          const auto bad =
+              parse_csv_into(input_line{1, text}, columns, fields, general_values, general_keys);
+          const std::string what = shown_text(text) + " delimiter " + shown_text({&delimiter, 1}) +
+                                   " value " + std::to_string(value) + " key " +
+                                   std::to_string(key);
+          if (!read) {
+            EXPECT_EQ(values, std::vector<double>{1}) << what;
+            EXPECT_EQ(keys, "x") << what;
+            continue;
+          }
+          ++read_by_both;
+          ASSERT_FALSE(bad.has_value()) << what;
+          ASSERT_EQ(values.size(), 2u) << what;
+          // Bit for bit: -0 is not 0.
+          EXPECT_EQ(std::signbit(values[1]), std::signbit(general_values[1])) << what;
+          EXPECT_EQ(values, general_values) << what;
+          EXPECT_EQ(keys, general_keys) << what;
+        }
+      }
+    }
+  }
+  EXPECT_GT(read_by_both, 50u);  // the common rows do take the one-pass path
+}
+
+TEST(SimpleCsvRows, ReadTheCommonRowsAndLeaveOtherShapesAlone) {
+  resolved_columns columns;
+  columns.values = {1};
+  columns.keys = {0};
+  const simple_csv_rows simple(columns);
+  std::vector<double> values;
+  std::string keys;
+  EXPECT_TRUE(simple.read("north,21.5", values, keys));
+  EXPECT_TRUE(simple.read("south,-3,extra", values, keys));
+  EXPECT_FALSE(simple.read("\"west\",1", values, keys));
+  EXPECT_FALSE(simple.read("east, 1", values, keys));
+  EXPECT_EQ(values, (std::vector<double>{21.5, -3}));
+  EXPECT_EQ(decode_key(keys), (sample_key{"north", "south"}));
+
+  for (auto shape : {+[](resolved_columns& c) {
+                       c.values = {1, 2};
+                     },
+                     +[](resolved_columns& c) {
+                       c.keys = {0, 2};
+                     },
+                     +[](resolved_columns& c) { c.time = 2; }}) {
+    resolved_columns other = columns;
+    shape(other);
+    EXPECT_FALSE(simple_csv_rows(other).applies());
+    EXPECT_FALSE(simple_csv_rows(other).read("north,21.5,3", values, keys));
+  }
+}
+
 // --- the batched path against the per-line pipeline ------------------------------------------
 
 options options_of(std::vector<const char*> args) {
@@ -290,6 +381,15 @@ std::string keyed_rows(int n) {
   return text;
 }
 
+// A header, then the edge lines and the same lines with a third field, in several orders.
+std::string edge_rows(char delimiter = ',') {
+  std::string text = std::string("a") + delimiter + "b" + delimiter + "c\n";
+  for (const std::string& line : edge_lines()) {
+    text += line + "\n" + line + ",k9\n" + "1," + line + "\n" + line + "\t4\t" + line + "\n";
+  }
+  return text;
+}
+
 TEST(BatchedPath, ReportsWhatThePerLinePipelineReports) {
   const std::string long_line(5000, '7');
   const std::vector<std::pair<std::vector<const char*>, std::string>> cases = {
@@ -315,6 +415,9 @@ TEST(BatchedPath, ReportsWhatThePerLinePipelineReports) {
       {{"-", "-f", "csv", "-c", "2"}, "name,value\nb,oops\n"},               // no number: no header
       {{"-", "-f", "csv", "-c", "reading"}, "\n\r\n  \nreading\n1\n\n2\n"},  // blanks first
       {{"-", "-f", "csv", "-c", "v", "--delimiter", ";", "--by", "k"}, "k;v\na;1,5\nb;2\na;3\n"},
+      {{"-", "-f", "csv", "-c", "1", "--by", "3"}, edge_rows()},  // one-pass rows and others
+      {{"-", "-f", "csv", "-c", "3", "--by", "1"}, edge_rows()},
+      {{"-", "-f", "csv", "-c", "2", "--by", "1", "--delimiter", "tab"}, edge_rows('\t')},
   };
   for (const auto& [args, input] : cases) {
     const options o = options_of(args);

@@ -5,8 +5,10 @@
 
 #include <array>
 #include <cerrno>
+#include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <ios>
 #include <istream>
 #include <memory>
@@ -16,6 +18,7 @@
 #include <streambuf>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <vector>
 
 #include "operators/for_each.hpp"
@@ -88,6 +91,111 @@ TEST(ParseNumber, SaysWhyAFieldIsNoNumber) {
   EXPECT_EQ(check_number("nan").problem, number_problem::not_finite);
   EXPECT_EQ(check_number("-inf").problem, number_problem::not_finite);
   EXPECT_EQ(describe(number_problem::not_finite), "not a finite number");
+}
+
+// from_chars' answer for the whole text, or nothing.
+std::optional<double> from_chars_of(std::string_view text) {
+  double value = 0;
+  const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc{} || ptr != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+bool same_bits(double a, double b) { return std::memcmp(&a, &b, sizeof a) == 0; }
+
+TEST(ReadShortDecimal, GivesFromCharsDoubleBitForBitOrDeclines) {
+  std::vector<std::string> texts = {"0",
+                                    "-0",
+                                    "0.0",
+                                    "-0.00",
+                                    "1",
+                                    "-1",
+                                    "1.",
+                                    ".5",
+                                    "-.5",
+                                    "20.41",
+                                    "007.250",
+                                    "9007199254740992",
+                                    "9007199254740993",
+                                    "0.9007199254740993",
+                                    "9007199254740991.5",
+                                    "1234567890123456789",
+                                    "12345678901234567890",
+                                    "0.1",
+                                    "0.2",
+                                    "0.3",
+                                    "2.675",
+                                    "1.0000000000000000000001",
+                                    "0.0000000000000000000001",
+                                    "0.00000000000000000000001",
+                                    "123456789.0123456789012",
+                                    "4.35",
+                                    "1e5",
+                                    "1.5e-3",
+                                    ".",
+                                    "-",
+                                    "-.",
+                                    "",
+                                    "1.2.3",
+                                    "1-",
+                                    "--1",
+                                    "+1",
+                                    " 1",
+                                    "1 ",
+                                    "0x10",
+                                    "1,5",
+                                    "inf",
+                                    "nan",
+                                    "\xff"
+                                    "1"};
+  std::uint64_t state = 12345;
+  auto next = [&state] {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return state >> 33;
+  };
+  for (int i = 0; i < 200'000; ++i) {
+    std::string text = next() % 4 == 0 ? "-" : "";
+    const std::size_t digits = 1 + next() % 20;
+    const std::size_t point = next() % (digits + 2);  // digits + 1: none
+    for (std::size_t d = 0; d < digits; ++d) {
+      if (d == point) text += '.';
+      text += static_cast<char>('0' + (next() % 10 == 0 ? 9 : next() % 10));
+    }
+    if (point == digits) text += '.';
+    texts.push_back(std::move(text));
+  }
+  std::size_t read = 0;
+  for (const std::string& text : texts) {
+    double value = 42;
+    if (!read_short_decimal(text, value)) {
+      EXPECT_EQ(value, 42) << text;
+      continue;
+    }
+    ++read;
+    const auto expected = from_chars_of(text);
+    ASSERT_TRUE(expected.has_value()) << text;
+    EXPECT_TRUE(same_bits(value, *expected)) << text << ": " << value << " vs " << *expected;
+  }
+  EXPECT_GT(read, texts.size() / 2);  // most of them take the short path
+  double value = 0;
+  EXPECT_TRUE(read_short_decimal("-0.00", value));
+  EXPECT_TRUE(std::signbit(value));
+  EXPECT_FALSE(read_short_decimal("12345678901234567890", value));       // 20 digits
+  EXPECT_FALSE(read_short_decimal("9007199254740993", value));           // beyond 2^53
+  EXPECT_FALSE(read_short_decimal("1.00000000000000000000001", value));  // 23 decimals
+  EXPECT_FALSE(read_short_decimal("1e5", value));
+}
+
+TEST(ReadSimpleNumber, AgreesWithCheckNumberWhereverItReads) {
+  for (const std::string_view text :
+       {"1", "-0", "20.41", "1e5", "1e-400", "1e999", "9007199254740993", ".5", "5.", "-.5", " 1",
+        "+1", "nan", "-inf", "0x10", "1.2.3", "-", "."}) {
+    double value = 0;
+    if (!read_simple_number(text, value)) continue;
+    const parsed_number checked = check_number(text);
+    ASSERT_TRUE(checked.value.has_value()) << text;
+    EXPECT_TRUE(same_bits(value, *checked.value)) << text;
+  }
 }
 
 // --- CSV -----------------------------------------------------------------------------------
