@@ -2,10 +2,13 @@
 // and exceptions: every run must deliver each value exactly once, in order where promised.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <random>
 #include <stdexcept>
+#include <thread>
 #include <vector>
 
 #include "operators/filter.hpp"
@@ -47,6 +50,31 @@ TEST(ParallelStress, NoValueLostOrDuplicatedAcrossBoundariesAndWorkers) {
     ASSERT_EQ(got.size(), xs.size()) << "run " << run;
     for (std::size_t i = 0; i < got.size(); ++i) ASSERT_EQ(got[i], xs[i] + 1) << "run " << run;
   }
+}
+
+TEST(ParallelStress, OrderedOutputWhileTheCallerRunsBatches) {
+  // The workers nap now and then, so that their queues fill and the caller runs batches too.
+  std::mt19937 rng(20261201);
+  const std::thread::id caller = std::this_thread::get_id();
+  std::atomic<long> on_caller = 0;
+  for (int run = 0; run < 300; ++run) {
+    const shape s = random_shape(rng);
+    auto stage = coflow::ops::transform([&](int x) {
+      if (std::this_thread::get_id() == caller) {
+        ++on_caller;
+      } else if (x % 64 == 0) {
+        std::this_thread::sleep_for(std::chrono::microseconds(50));
+      }
+      return x * 3;
+    });
+    auto got = coflow::run(iota_vector(s.size),
+                           coflow::ops::ordered_parallel(s.workers, stage, s.capacity, s.batch) |
+                               coflow::sinks::to_vector());
+    ASSERT_EQ(got.size(), s.size) << "run " << run;
+    for (std::size_t i = 0; i < got.size(); ++i)
+      ASSERT_EQ(got[i], static_cast<int>(i) * 3) << "run " << run;
+  }
+  EXPECT_GT(on_caller.load(), 0);
 }
 
 TEST(ParallelStress, EarlyStopsGiveExactlyThePrefix) {
