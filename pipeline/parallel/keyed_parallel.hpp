@@ -29,7 +29,9 @@
 // workers look the key up and add.
 // Backpressure: a full ring blocks the caller (polling briefly, then asleep on a futex until
 // half the ring is free): memory is bounded by workers x (slots + 2) batches, where slots is
-// `capacity` rounded up to a power of two, plus the states.
+// `capacity` rounded up to a power of two, plus the states. A scheduler task that pushes with
+// co_await coflow::push_async(pipeline, v) (push_async.hpp) is suspended instead, until that
+// worker frees a slot; the worker's batch is kept meanwhile (one batch more per worker).
 // Exceptions: what key_fn, value_fn, add() or merge() throw is rethrown from the caller's push,
 // or from close()/run(), after every worker is stopped and joined. Destroying the pipeline
 // stops and joins the workers.

@@ -5,32 +5,49 @@
 //
 //   auto values = coflow::run(lines,
 //       coflow::ops::ordered_parallel(2, coflow::ops::transform(parse_record))
-//       | coflow::sinks::to_vector());   // in the order of `lines`, parsed on two threads
+//       | coflow::sinks::to_vector());   // in the order of `lines`, parsed on two workers
+//                                         // (and on the caller's thread while both are full)
 //
 // Semantics: the caller's thread groups the values into batches (up to `batch_size`, default
-// coflow::max_batch_size) and deals them round-robin to the workers, each through its own
-// bounded single-producer/single-consumer ring; each worker pushes a batch through its own
-// bound copy of `stage` (a stage or a chain of stages, not a sink) and sends back one output
-// batch per input batch, so the caller reads the outputs back round-robin too and pushes them
-// downstream, in input order, on its own thread: no reorder buffer. At end of stream each
-// worker's copy of the stage finishes; what it flushes goes downstream after every batch,
-// worker by worker. Each copy keeps its own state: a stateless stage (transform, filter,
-// parsing) gives the same values as on one thread; a stateful one (a running sum, take(n))
-// sees only its worker's share of the values.
+// coflow::max_batch_size) and deals each batch to the next worker (round-robin) that has room,
+// through that worker's bounded single-producer/single-consumer ring; each worker pushes a
+// batch through its own bound copy of `stage` (a stage or a chain of stages, not a sink) and
+// sends back one output batch per input batch. The caller numbers the batches as it deals
+// them and reads the outputs back in that order, pushing them downstream, in input order, on
+// its own thread: no reorder buffer, only which worker has each batch in flight.
+// The caller helps: when every worker has `capacity` batches in flight, the caller runs the
+// batch itself, on a copy of the stage bound on its thread, instead of sleeping until a worker
+// is done with one (oneTBB's calling thread runs filters too); that batch's output waits its
+// turn like a worker's. So `workers + 1` copies of the stage share the values, and on a
+// machine with as many cores as workers, the caller's wake-ups no longer take a core from a
+// worker. ordered_parallel(...).caller_helps(false) keeps the stage off the caller's thread
+// (a stage that must not run there, or a caller with other work); measured in
+// benchmarks/RESULTS.md ("Several cores").
+// At end of stream each copy of the stage finishes; what it flushes goes downstream after
+// every batch: the workers' flushes worker by worker, then the caller's copy's. Each copy
+// keeps its own state: a stateless stage (transform, filter, parsing) gives the same values as
+// on one thread; a stateful one (a running sum, take(n)) sees only its copy's share of the
+// values, and which share depends on timing.
 // Done: when downstream is done the workers are stopped and joined at once, and push returns
-// false. A worker's copy of the stage that is done drops the rest of its share.
-// Backpressure: at most workers x capacity batches are in flight; past that the caller waits
-// for the oldest one (polling briefly, then asleep on a futex until half of that worker's queue
-// is back, so that it is woken once per several batches).
-// Exceptions: what a worker's stage throws comes back in place of its output batch, in input
-// order; it is rethrown from the caller's push, or from close()/run(), after every worker is
-// stopped and joined. What downstream throws does the same. Destroying the pipeline stops and
-// joins the workers, then destroys their frames (each worker destroys its own).
+// false. A copy of the stage that is done drops the rest of its share.
+// Backpressure: at most workers x capacity batches are in flight on the workers, plus, when the
+// caller helps, `capacity` batches run by the caller and waiting for their turn; past that the
+// caller waits for the oldest one (polling briefly, then asleep on a futex until half of that
+// worker's queue is back, so that it is woken once per several batches). A scheduler task that
+// pushes with co_await coflow::push_async(pipeline, v) (push_async.hpp) is suspended there
+// instead, until that batch is back, and the stage keeps one batch more meanwhile.
+// Exceptions: what a copy of the stage throws, a worker's or the caller's, comes back in place
+// of its output batch, in input order; it is rethrown from the caller's push, or from
+// close()/run(), after every worker is stopped and joined. What downstream throws does the
+// same. A copy that fails to bind throws: the caller's at the call that binds the pipeline
+// (open or run), a worker's in place of its first batch. Destroying the pipeline stops and
+// joins the workers, then destroys their frames (each worker destroys its own; the caller's
+// copy is destroyed on the caller's thread).
 // Cost: per value, a move into a batch, a move out of it on the worker, a move into the output
 // batch and one downstream push on the caller; per batch, two ring slots (the batch buffers
-// circulate through them: a steady stream allocates nothing). The stage description is copied once
-// per worker and must be copyable. Preconditions: workers >= 1, 1 <= capacity <= 2^24, batch_size
-// >= 1, else std::invalid_argument at the call.
+// circulate through them: a steady stream allocates nothing). The stage description is copied
+// once per worker and once for the caller, and must be copyable. Preconditions: workers >= 1,
+// 1 <= capacity <= 2^24, batch_size >= 1, else std::invalid_argument at the call.
 #pragma once
 
 #include "pipeline/detail/require_cpp20.hpp"
