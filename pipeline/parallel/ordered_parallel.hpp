@@ -5,8 +5,7 @@
 //
 //   auto values = coflow::run(lines,
 //       coflow::ops::ordered_parallel(2, coflow::ops::transform(parse_record))
-//       | coflow::sinks::to_vector());   // in the order of `lines`, parsed on two workers
-//                                         // (and on the caller's thread while both are full)
+//       | coflow::sinks::to_vector());   // in the order of `lines`, parsed on two threads
 //
 // Semantics: the caller's thread groups the values into batches (up to `batch_size`, default
 // coflow::max_batch_size) and deals each batch to the next worker (round-robin) that has room,
@@ -15,19 +14,21 @@
 // sends back one output batch per input batch. The caller numbers the batches as it deals
 // them and reads the outputs back in that order, pushing them downstream, in input order, on
 // its own thread: no reorder buffer, only which worker has each batch in flight.
-// The caller helps: when every worker has `capacity` batches in flight, the caller runs the
-// batch itself, on a copy of the stage bound on its thread, instead of sleeping until a worker
-// is done with one (oneTBB's calling thread runs filters too); that batch's output waits its
-// turn like a worker's. So `workers + 1` copies of the stage share the values, and on a
-// machine with as many cores as workers, the caller's wake-ups no longer take a core from a
-// worker. ordered_parallel(...).caller_helps(false) keeps the stage off the caller's thread
-// (a stage that must not run there, or a caller with other work); measured in
-// benchmarks/RESULTS.md ("Several cores").
+// With ordered_parallel(...).caller_helps(true) the caller helps: when every worker has
+// `capacity` batches in flight, the caller runs the batch itself, on a copy of the stage bound
+// on its thread, instead of sleeping until a worker is done with one (oneTBB's calling thread
+// runs filters too); that batch's output waits its turn like a worker's. Then `workers + 1`
+// copies of the stage share the values, and the caller no longer needs a core of its own to be
+// woken on. It is not the default: on the shared 2-core machine of benchmarks/RESULTS.md
+// ("Several cores"), under load, the helping caller was 5 to 15% slower than the sleeping one
+// (a caller that computes is preempted like any thread, while a sleeper is woken first, and
+// the workers wait for it to refill their queues), and a quiet machine could not be had to
+// show the gain. Without it, the stage never runs on the caller's thread.
 // At end of stream each copy of the stage finishes; what it flushes goes downstream after
 // every batch: the workers' flushes worker by worker, then the caller's copy's. Each copy
 // keeps its own state: a stateless stage (transform, filter, parsing) gives the same values as
 // on one thread; a stateful one (a running sum, take(n)) sees only its copy's share of the
-// values, and which share depends on timing.
+// values (with a helping caller, which share depends on timing).
 // Done: when downstream is done the workers are stopped and joined at once, and push returns
 // false. A copy of the stage that is done drops the rest of its share.
 // Backpressure: at most workers x capacity batches are in flight on the workers, plus, when the
@@ -46,8 +47,8 @@
 // Cost: per value, a move into a batch, a move out of it on the worker, a move into the output
 // batch and one downstream push on the caller; per batch, two ring slots (the batch buffers
 // circulate through them: a steady stream allocates nothing). The stage description is copied
-// once per worker and once for the caller, and must be copyable. Preconditions: workers >= 1,
-// 1 <= capacity <= 2^24, batch_size >= 1, else std::invalid_argument at the call.
+// once per worker (and once for a helping caller), and must be copyable. Preconditions: workers >=
+// 1, 1 <= capacity <= 2^24, batch_size >= 1, else std::invalid_argument at the call.
 #pragma once
 
 #include "pipeline/detail/require_cpp20.hpp"
@@ -443,13 +444,14 @@ struct ordered_parallel_stage : stage_interface {
   Stage stage;
   std::size_t capacity;
   std::size_t batch_size;
-  bool caller_helping = true;
+  bool caller_helping = false;
 
   template <class In>
   using output = output_t<Stage, In>;
 
-  /// caller_helps(false): the caller's thread never runs the stage; it deals the batches, waits
-  /// for the workers and passes their outputs on (at most workers x capacity batches in flight).
+  /// caller_helps(true): while every worker is full, the caller's thread runs batches on a copy
+  /// of the stage of its own instead of waiting; caller_helps(false), the default, keeps the
+  /// stage off the caller's thread. See the file comment.
   [[nodiscard]] ordered_parallel_stage caller_helps(bool helps) const {
     ordered_parallel_stage copy = *this;
     copy.caller_helping = helps;
@@ -477,7 +479,7 @@ template <class Stage>
   if (workers == 0 || workers > 4096)
     throw std::invalid_argument("coflow::ops::ordered_parallel: workers must be in [1, 4096]");
   detail::check_queue(capacity, batch_size, "coflow::ops::ordered_parallel");
-  return {{}, workers, std::forward<Stage>(stage), capacity, batch_size, true};
+  return {{}, workers, std::forward<Stage>(stage), capacity, batch_size, false};
 }
 
 }  // namespace ops

@@ -201,7 +201,7 @@ TEST(OrderedParallel, InFlightBatchesAreBoundedWhenTheCallerHelps) {
     ++produced;
     return x;
   });
-  auto p = coflow::open<int>(coflow::ops::ordered_parallel(2, count, 2, 4) |
+  auto p = coflow::open<int>(coflow::ops::ordered_parallel(2, count, 2, 4).caller_helps(true) |
                              coflow::sinks::for_each([&](int) {
                                while (!release)
                                  std::this_thread::sleep_for(std::chrono::milliseconds(1));
@@ -247,8 +247,9 @@ TEST(OrderedParallel, TheCallerRunsBatchesWhileEveryWorkerIsFull) {
       c.arrive();
       return x * 2;
     });
-    auto got = coflow::run(iota_vector(5000), coflow::ops::ordered_parallel(workers, stage, 2, 8) |
-                                                  coflow::sinks::to_vector());
+    auto got = coflow::run(iota_vector(5000),
+                           coflow::ops::ordered_parallel(workers, stage, 2, 8).caller_helps(true) |
+                               coflow::sinks::to_vector());
     EXPECT_FALSE(c.timed_out) << workers << " workers";
     EXPECT_GT(c.on_caller.load(), 0) << workers << " workers";
     ASSERT_EQ(got.size(), 5000u);
@@ -269,7 +270,7 @@ TEST(OrderedParallel, AnExceptionInTheCallersCopyComesAfterTheBatchesBeforeIt) {
       return x;
     });
     EXPECT_THROW(coflow::run(iota_vector(1000),
-                             coflow::ops::ordered_parallel(2, stage, 1, 1) |
+                             coflow::ops::ordered_parallel(2, stage, 1, 1).caller_helps(true) |
                                  coflow::sinks::for_each([&](int x) { seen.push_back(x); })),
                  std::runtime_error);
     EXPECT_FALSE(c.timed_out);
@@ -289,7 +290,7 @@ TEST(OrderedParallel, AnExceptionInAWorkerWhileTheCallerHelps) {
       return x;
     });
     EXPECT_THROW(coflow::run(iota_vector(100000),
-                             coflow::ops::ordered_parallel(2, stage, 2, 10) |
+                             coflow::ops::ordered_parallel(2, stage, 2, 10).caller_helps(true) |
                                  coflow::sinks::for_each([&](int x) { seen.push_back(x); })),
                  std::runtime_error);
     EXPECT_FALSE(c.timed_out);
@@ -305,7 +306,7 @@ TEST(OrderedParallel, ATakeDownstreamStopsTheWorkersWhileTheCallerHelps) {
     return x + 1;
   });
   auto taken = coflow::run(coflow::test::endless_ints(),
-                           coflow::ops::ordered_parallel(2, stage, 2, 16) |
+                           coflow::ops::ordered_parallel(2, stage, 2, 16).caller_helps(true) |
                                coflow::ops::take(3000) | coflow::sinks::to_vector());
   EXPECT_FALSE(c.timed_out);
   EXPECT_GT(c.on_caller.load(), 0);
@@ -325,8 +326,9 @@ TEST(OrderedParallel, TheCallersCopyFlushesAfterTheWorkers) {
                  return x;
                }) |
                coflow::ops::batch(5000);
-  auto windows = coflow::run(iota_vector(3001), coflow::ops::ordered_parallel(2, stage, 1, 3) |
-                                                    coflow::sinks::to_vector());
+  auto windows = coflow::run(iota_vector(3001),
+                             coflow::ops::ordered_parallel(2, stage, 1, 3).caller_helps(true) |
+                                 coflow::sinks::to_vector());
   EXPECT_FALSE(c.timed_out);
   ASSERT_FALSE(on_caller.empty());
   ASSERT_EQ(windows.size(), 3u);

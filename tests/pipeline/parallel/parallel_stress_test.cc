@@ -67,9 +67,10 @@ TEST(ParallelStress, OrderedOutputWhileTheCallerRunsBatches) {
       }
       return x * 3;
     });
-    auto got = coflow::run(iota_vector(s.size),
-                           coflow::ops::ordered_parallel(s.workers, stage, s.capacity, s.batch) |
-                               coflow::sinks::to_vector());
+    auto got = coflow::run(
+        iota_vector(s.size),
+        coflow::ops::ordered_parallel(s.workers, stage, s.capacity, s.batch).caller_helps(true) |
+            coflow::sinks::to_vector());
     ASSERT_EQ(got.size(), s.size) << "run " << run;
     for (std::size_t i = 0; i < got.size(); ++i)
       ASSERT_EQ(got[i], static_cast<int>(i) * 3) << "run " << run;
@@ -85,7 +86,8 @@ TEST(ParallelStress, EarlyStopsGiveExactlyThePrefix) {
     auto got = coflow::run(
         iota_vector(s.size),
         coflow::ops::ordered_parallel(s.workers, coflow::ops::filter([](int) { return true; }),
-                                      s.capacity, s.batch) |
+                                      s.capacity, s.batch)
+                .caller_helps(run % 2 == 0) |
             coflow::ops::thread_boundary(s.capacity, s.batch) | coflow::ops::take(n) |
             coflow::sinks::to_vector());
     ASSERT_EQ(got, iota_vector(std::min(n, s.size))) << "run " << run;
@@ -119,6 +121,7 @@ TEST(ParallelStress, ExceptionsAnywhereAlwaysReachTheCaller) {
       if (x == bad) throw std::runtime_error("bad");
       return x;
     };
+    const bool helps = (run / 3) % 2 == 0;
     auto body = [&](int where) {
       auto t = coflow::ops::transform(check);
       auto id = coflow::ops::transform([](int x) { return x; });
@@ -126,17 +129,22 @@ TEST(ParallelStress, ExceptionsAnywhereAlwaysReachTheCaller) {
       if (where == 0) {
         return coflow::run(iota_vector(s.size),
                            t | b |
-                               coflow::ops::ordered_parallel(s.workers, id, s.capacity, s.batch) |
+                               coflow::ops::ordered_parallel(s.workers, id, s.capacity, s.batch)
+                                   .caller_helps(helps) |
                                coflow::sinks::to_vector());
       }
       if (where == 1) {
         return coflow::run(iota_vector(s.size),
-                           b | coflow::ops::ordered_parallel(s.workers, t, s.capacity, s.batch) |
+                           b |
+                               coflow::ops::ordered_parallel(s.workers, t, s.capacity, s.batch)
+                                   .caller_helps(helps) |
                                coflow::sinks::to_vector());
       }
       return coflow::run(iota_vector(s.size),
-                         b | coflow::ops::ordered_parallel(s.workers, id, s.capacity, s.batch) | t |
-                             coflow::sinks::to_vector());
+                         b |
+                             coflow::ops::ordered_parallel(s.workers, id, s.capacity, s.batch)
+                                 .caller_helps(helps) |
+                             t | coflow::sinks::to_vector());
     };
     const int where = run % 3;
     if (static_cast<std::size_t>(bad) < s.size) {

@@ -267,7 +267,8 @@ TEST(PushAsync, AnOrderedStageWhoseCallerHelpsSuspendsOnceItsOwnBatchesWait) {
   // behind the workers' oldest; then the task is suspended, not the thread.
   gate g;
   auto p = coflow::open<int>(
-      coflow::ops::ordered_parallel(2, gated_off(g, std::this_thread::get_id()), 2, 4) |
+      coflow::ops::ordered_parallel(2, gated_off(g, std::this_thread::get_id()), 2, 4)
+          .caller_helps(true) |
       coflow::sinks::to_vector());
   constexpr int n = 1000;
   std::atomic<int> pushed = 0;
