@@ -20,15 +20,16 @@
 // runs filters too); that batch's output waits its turn like a worker's. Then `workers + 1`
 // copies of the stage share the values, and the caller no longer needs a core of its own to be
 // woken on. It is not the default: on the shared 2-core machine of benchmarks/RESULTS.md
-// ("Several cores"), under load, the helping caller was 5 to 15% slower than the sleeping one
-// (a caller that computes is preempted like any thread, while a sleeper is woken first, and
-// the workers wait for it to refill their queues), and a quiet machine could not be had to
-// show the gain. Without it, the stage never runs on the caller's thread.
+// ("Several cores"), under load, the helping caller took up to 1.6 times as long as the
+// sleeping one (a caller that computes is preempted like any thread, while a sleeper is woken
+// first, and the workers wait for it to refill their queues), and a quiet machine could not be
+// had to show the gain. Without it, the stage never runs on the caller's thread.
 // At end of stream each copy of the stage finishes; what it flushes goes downstream after
 // every batch: the workers' flushes worker by worker, then the caller's copy's. Each copy
 // keeps its own state: a stateless stage (transform, filter, parsing) gives the same values as
 // on one thread; a stateful one (a running sum, take(n)) sees only its copy's share of the
-// values (with a helping caller, which share depends on timing).
+// values, and which share depends on timing once a worker is full (the next batch goes to
+// the next worker with room, or to a helping caller).
 // Done: when downstream is done the workers are stopped and joined at once, and push returns
 // false. A copy of the stage that is done drops the rest of its share.
 // Backpressure: at most workers x capacity batches are in flight on the workers, plus, when the
