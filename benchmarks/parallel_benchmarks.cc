@@ -273,6 +273,27 @@ BENCHMARK(BM_Heavy_CoflowOrderedParallel)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 
+// The same with a caller that helps: while every worker is full it runs batches itself instead
+// of sleeping.
+void BM_Heavy_CoflowOrderedParallelCallerHelps(benchmark::State& state) {
+  calibrate();
+  const auto& xs = heavy_input();
+  const auto workers = static_cast<std::size_t>(state.range(0));
+  for (auto _ : state) {
+    auto total =
+        coflow::run(xs, coflow::ops::ordered_parallel(workers, coflow::ops::transform(heavy), 4, 64)
+                                .caller_helps(true) |
+                            coflow::sinks::sum());
+    benchmark::DoNotOptimize(total);
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * xs.size()));
+}
+BENCHMARK(BM_Heavy_CoflowOrderedParallelCallerHelps)
+    ->Arg(1)
+    ->Arg(2)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
 // oneTBB: a serial input filter, a parallel filter running `heavy` on batches of 64, a serial
 // in-order sum; the arena limits it to state.range(0) threads.
 void BM_Heavy_TbbParallelFilter(benchmark::State& state) {

@@ -29,7 +29,9 @@
 // workers look the key up and add.
 // Backpressure: a full ring blocks the caller (polling briefly, then asleep on a futex until
 // half the ring is free): memory is bounded by workers x (slots + 2) batches, where slots is
-// `capacity` rounded up to a power of two, plus the states.
+// `capacity` rounded up to a power of two, plus the states. A scheduler task that pushes with
+// co_await coflow::push_async(pipeline, v) (push_async.hpp) is suspended instead, until that
+// worker frees a slot; the worker's batch is kept meanwhile (one batch more per worker).
 // Exceptions: what key_fn, value_fn, add() or merge() throw is rethrown from the caller's push,
 // or from close()/run(), after every worker is stopped and joined. Destroying the pipeline
 // stops and joins the workers.
@@ -58,6 +60,7 @@
 #include <vector>
 
 #include "operators/aggregate.hpp"
+#include "pipeline/parallel/detail/async_push.hpp"
 #include "pipeline/parallel/detail/spsc_ring.hpp"
 #include "pipeline/parallel/thread_boundary.hpp"
 #include "pipeline/stage.hpp"
@@ -98,7 +101,7 @@ inline std::uint64_t mix_hash(std::uint64_t h) noexcept {
 
 // The threads and rings common to both sinks. `Share` is what each worker accumulates.
 template <class Share>
-class worker_pool {
+class worker_pool final : public blocked_producer {
  public:
   using item = typename Share::item;
 
@@ -122,6 +125,12 @@ class worker_pool {
   ~worker_pool() { stop(); }
 
   std::size_t size() const noexcept { return workers_.size(); }
+
+  // What push_async waits for: room in the ring of the worker whose batch was kept.
+  bool await_room(remote_waker waker) override { return blocked_->input.await_room(waker); }
+  void forget_waiter() noexcept override {
+    if (blocked_ != nullptr) blocked_->input.forget_waiter();
+  }
 
   void add(std::size_t i, item&& value) {
     worker& w = *workers_[i];
@@ -185,7 +194,21 @@ class worker_pool {
 
   void send(worker& w) {
     auto message = ring_batch<item>::of(std::move(w.pending));
-    const bool sent = w.input.push(message);
+    bool sent = false;
+    async_push_context* async = current_async_push;
+    if (async != nullptr && (async->blocked == nullptr || async->blocked == this)) {
+      // A task pushes: on a full ring keep the batch (it grows until a push finds room) and
+      // let the task wait for a slot, as a thread boundary does.
+      sent = w.input.try_push(message);
+      if (!sent && !w.input.failed()) {
+        w.pending = std::move(message.values);
+        blocked_ = &w;
+        async->blocked = this;
+        return;
+      }
+    } else {
+      sent = w.input.push(message);
+    }
     w.pending = std::move(message.values);  // a recycled buffer, or the refused values
     w.pending.clear();
     w.pending.reserve(batch_size_);
@@ -197,6 +220,7 @@ class worker_pool {
 
   std::size_t batch_size_;
   std::vector<std::unique_ptr<worker>> workers_;  // the threads hold their addresses
+  worker* blocked_ = nullptr;                     // whose batch a waiting push_async kept
 };
 
 template <class In, class Key, class KeyFn, class ValueFn, class A>

@@ -1,7 +1,8 @@
 // coflow/pipeline/parallel/push_async.hpp
 //
 // push_async(pipeline, value): sends a value into a pipeline from a coflow::task, suspending
-// the task (not the scheduler's thread) while a thread boundary's queue is full.
+// the task (not the scheduler's thread) while a thread boundary's queue is full, or a parallel
+// stage's.
 //
 //   coflow::task<long> produce(coflow::pipeline<int, Head>& p) {   // p: ... | thread_boundary(4)
 //     for (int i = 0; i < 1'000'000 && !p.done(); ++i)
@@ -9,26 +10,33 @@
 //     co_return p.close();
 //   }
 //
-// Semantics: `co_await push_async(p, v)` is p.send(v) with one difference: where a thread
-// boundary on the caller's segment finds its queue full, it keeps the batch instead of blocking
-// the thread (the batch then goes into the queue at the boundary's next push, or at close()),
-// and the task is suspended until the boundary's downstream thread frees a slot or stops. The
-// scheduler meanwhile runs its other tasks, and while nothing else is ready it sleeps until a
-// thread wakes the task (or its next timer is due): a task waiting here is not a deadlock. When
-// the queue has room, the value passes without suspending, as channel::send does. Values keep
+// Semantics: `co_await push_async(p, v)` is p.send(v) with one difference: where a stage on the
+// caller's segment would block the thread, it keeps its batch instead (the batch then goes on
+// at the stage's next push, or at close()), and the task is suspended until another thread
+// makes room or stops. The stages that do so:
+// - a thread boundary whose queue is full: until its downstream thread frees a slot or stops;
+// - an ordered_parallel stage whose workers all have `capacity` batches in flight, when the
+//   caller cannot run the batch itself (caller_helps(false), or `capacity` of its own batches
+//   already wait behind a worker's): until the oldest batch's worker sends it back. A caller
+//   that helps runs batches of the stage on the task's thread first, as a send() would;
+// - a keyed_parallel or parallel_aggregate sink whose worker's queue is full: until that
+//   worker frees a slot.
+// The scheduler meanwhile runs its other tasks, and while nothing else is ready it sleeps until
+// a thread wakes the task (or its next timer is due): a task waiting here is not a deadlock.
+// When there is room, the value passes without suspending, as channel::send does. Values keep
 // their order. A downstream that is done (take(n)) wakes the task too; p.done() then says so.
-// Other blocking points of the pipeline still block the thread: a second full boundary in the
-// same push (after a broadcast), ordered_parallel and keyed_parallel, and close(), which waits
-// for the downstream thread to finish what is queued (at most the queue's capacity plus one
-// batch).
+// Other blocking points of the pipeline still block the thread: a second full stage in the same
+// push (after a broadcast, or one behind another on the caller's segment), and close(), which
+// waits for the other threads to finish what is queued (at most the queues' capacities plus
+// one batch each).
 // Exceptions: what p.send() throws propagates out of the co_await, among them an exception the
 // downstream thread threw, carried back as for send(); a failure that ends the wait shows at the
 // next push_async or at close().
 // Lifetime: `p` must outlive the co_await. Destroying the scheduler while the task waits
-// withdraws the wait from the boundary, then destroys the task's frame.
+// withdraws the wait from the stage, then destroys the task's frame.
 // Cost: none over send() while the queue has room; a full queue costs one registration under a
 // mutex, and the wake-up a lock of the scheduler's list of tasks woken by other threads. Memory
-// per boundary: one batch more than the blocking send(), plus what one send adds to it.
+// per full stage: one batch more than the blocking send(), plus what one send adds to it.
 #pragma once
 
 #include "pipeline/detail/require_cpp20.hpp"

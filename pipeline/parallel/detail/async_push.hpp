@@ -1,15 +1,16 @@
 // coflow/pipeline/parallel/detail/async_push.hpp
 //
 // How a push that must not block its thread (coflow::push_async, from a scheduler task) learns
-// that a thread boundary's queue is full, and waits for room without blocking:
+// that a stage would block (a thread boundary's full queue, a parallel stage's), and waits
+// without blocking:
 // - push_async sets current_async_push to a context of its own for the duration of one send();
-// - a boundary whose ring is full during that send keeps its batch (one batch more than the
-//   ring holds), returns as if it had sent it, and records itself in the context as
+// - a stage that would block during that send keeps its batch (one batch more than its queues
+//   hold), returns as if it had passed it on, and records itself in the context as
 //   blocked_producer;
-// - push_async then suspends the task, registering a remote_waker with the boundary's ring,
-//   which the consumer's thread calls when it frees a slot (or stops); the batch goes into the
-//   ring at the boundary's next push, or at end of stream.
-// Only the slow path (a full ring) reads the thread-local variable.
+// - push_async then suspends the task, registering a remote_waker with that stage, which the
+//   other thread calls when the stage can go on (a slot freed, the awaited batch back, or the
+//   other side stopped); the batch goes on at the stage's next push, or at end of stream.
+// Only the slow path (a stage that would block) reads the thread-local variable.
 #pragma once
 
 #include "pipeline/detail/require_cpp20.hpp"
@@ -22,11 +23,12 @@ struct remote_waker {
   void* target = nullptr;
 };
 
-/// blocked_producer is a thread boundary that kept its batch because its ring was full.
+/// blocked_producer is a stage that kept its batch because passing it on would have blocked.
 class blocked_producer {
  public:
-  /// await_room registers `waker`, called once from the consumer's thread when the ring has
-  /// room or the consumer stopped; false (nothing registered) if that is already so.
+  /// await_room registers `waker`, called once from another thread when the stage can go on
+  /// (its ring has room, the batch it waits for is back, or the other side stopped); false
+  /// (nothing registered) if that is already so.
   virtual bool await_room(remote_waker waker) = 0;
   /// forget_waiter cancels the registration; after it returns the waker is not called (and no
   /// call is running).
@@ -39,7 +41,7 @@ class blocked_producer {
   ~blocked_producer() = default;
 };
 
-/// async_push_context is what one push_async's send() found: the boundary that is full.
+/// async_push_context is what one push_async's send() found: the stage that would block.
 struct async_push_context {
   blocked_producer* blocked = nullptr;
 };

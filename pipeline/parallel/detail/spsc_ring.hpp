@@ -28,7 +28,9 @@
 // index is reached, and once per sleep, so a steady stream makes no system call and a slower
 // side is woken once per several batches. An idle thread burns no core.
 // A producer that must not block its thread (a scheduler task) registers a remote_waker with
-// await_room() instead; the consumer calls it once it frees a slot or stops.
+// await_room() instead; the consumer calls it once it frees a slot or stops. A consumer that
+// must not block (the ordered stage's caller, pushed into by a task) registers one with
+// await_message(); the producer calls it once it publishes a message or abandons.
 #pragma once
 
 #include "pipeline/detail/require_cpp20.hpp"
@@ -163,7 +165,7 @@ class spsc_ring {
   /// abandon tells the consumer to stop at once, dropping what is queued.
   void abandon() noexcept {
     head_.fetch_or(abandoned_bit, std::memory_order_seq_cst);
-    wake(consumer_wake_, consumer_wants_, ~std::uint64_t{0});
+    wake_consumer(~std::uint64_t{0});
   }
 
   /// cancelled: the consumer takes no more values. failed: it takes nothing more.
@@ -212,6 +214,34 @@ class spsc_ring {
     }
     take(tail, out);
     return true;
+  }
+
+  /// await_message registers `waker` to be called, once, from the producer's thread when it
+  /// publishes a message or abandons; false (and nothing registered) if either is so already.
+  bool await_message(remote_waker waker) {
+    {
+      const std::lock_guard lock(waiter_mutex_);
+      message_waiter_ = waker;
+      consumer_waiting_.store(true, std::memory_order_seq_cst);
+    }
+    // As in await_room, mirrored: announce, then look at the producer's index.
+    const std::uint64_t head = head_.load(std::memory_order_seq_cst);
+    const std::uint64_t tail = index(tail_.load(std::memory_order_relaxed));
+    const bool ready = (head & abandoned_bit) != 0 || index(head) != tail;
+    if (!ready) return true;
+    const std::lock_guard lock(waiter_mutex_);
+    if (message_waiter_.wake == nullptr) return true;  // the producer has called it already
+    message_waiter_ = {};
+    consumer_waiting_.store(false, std::memory_order_relaxed);
+    return false;
+  }
+
+  /// forget_message_waiter withdraws a waker registered by await_message; once it returns, the
+  /// waker is not running and will not be called.
+  void forget_message_waiter() noexcept {
+    const std::lock_guard lock(waiter_mutex_);
+    message_waiter_ = {};
+    consumer_waiting_.store(false, std::memory_order_relaxed);
   }
 
   /// cancel: the consumer takes no more values; the producer's pushes of values fail, end of
@@ -344,7 +374,7 @@ class spsc_ring {
     // pushed after it), so a plain store is enough.
     head_.store(head + 1, std::memory_order_seq_cst);
     // The end of the stream wakes the consumer whatever count it waits for.
-    wake(consumer_wake_, consumer_wants_, m_ends ? ~std::uint64_t{0} : head + 2);
+    wake_consumer(m_ends ? ~std::uint64_t{0} : head + 2);
   }
 
   void take(std::uint64_t tail, ring_batch<T>& out) {
@@ -363,13 +393,23 @@ class spsc_ring {
   // The producer sleeps on its thread, or waits as a task (await_room): wake either.
   void wake_producer(std::uint64_t reached) noexcept {
     wake(producer_wake_, producer_wants_, reached);
-    if (producer_waiting_.load(std::memory_order_seq_cst)) {
-      // Called under the lock, so that forget_waiter() returns only once no call is running.
-      const std::lock_guard lock(waiter_mutex_);
-      const remote_waker w = std::exchange(waiter_, remote_waker{});
-      producer_waiting_.store(false, std::memory_order_relaxed);
-      if (w.wake != nullptr) w.wake(w.target);
+    if (producer_waiting_.load(std::memory_order_seq_cst)) call_waiter(waiter_, producer_waiting_);
+  }
+
+  // The consumer sleeps on its thread, or waits as a task (await_message): wake either.
+  void wake_consumer(std::uint64_t reached) noexcept {
+    wake(consumer_wake_, consumer_wants_, reached);
+    if (consumer_waiting_.load(std::memory_order_seq_cst)) {
+      call_waiter(message_waiter_, consumer_waiting_);
     }
+  }
+
+  // Called under the lock, so that forget_waiter() returns only once no call is running.
+  void call_waiter(remote_waker& slot, std::atomic<bool>& waiting) noexcept {
+    const std::lock_guard lock(waiter_mutex_);
+    const remote_waker w = std::exchange(slot, remote_waker{});
+    waiting.store(false, std::memory_order_relaxed);
+    if (w.wake != nullptr) w.wake(w.target);
   }
 
   // Padding rather than alignas: the producer's fields and the consumer's are a cache line
@@ -391,9 +431,11 @@ class spsc_ring {
   std::atomic<std::uint32_t> producer_wake_{0};
   std::atomic<std::uint64_t> producer_wants_{0};  // tail index + 1 to be woken at; 0: awake
   std::atomic<bool> producer_waiting_{false};     // a waker is registered (await_room)
+  std::atomic<bool> consumer_waiting_{false};     // a waker is registered (await_message)
   [[maybe_unused]] char pad4_[cache_line] = {};
-  std::mutex waiter_mutex_;  // guards waiter_, and a waker's call
-  remote_waker waiter_;
+  std::mutex waiter_mutex_;      // guards the wakers, and a waker's call
+  remote_waker waiter_;          // the producer's (await_room)
+  remote_waker message_waiter_;  // the consumer's (await_message)
   // Read-only after construction.
   std::size_t size_ = 0;
   std::unique_ptr<ring_batch<T>[]> slots_;

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <mutex>
@@ -58,8 +59,9 @@ TEST(OrderedParallel, RunsOnSeveralThreadsNotTheCaller) {
     ids.insert(std::this_thread::get_id());
     return x;
   });
-  coflow::run(iota_vector(4096),
-              coflow::ops::ordered_parallel(2, record, 4, 16) | coflow::sinks::sum());
+  coflow::run(
+      iota_vector(4096),
+      coflow::ops::ordered_parallel(2, record, 4, 16).caller_helps(false) | coflow::sinks::sum());
   EXPECT_EQ(ids.size(), 2u);
   EXPECT_EQ(ids.count(std::this_thread::get_id()), 0u);
 }
@@ -174,7 +176,7 @@ TEST(OrderedParallel, InFlightBatchesAreBounded) {
     ++produced;
     return x;
   });
-  auto p = coflow::open<int>(coflow::ops::ordered_parallel(2, count, 2, 4) |
+  auto p = coflow::open<int>(coflow::ops::ordered_parallel(2, count, 2, 4).caller_helps(false) |
                              coflow::sinks::for_each([&](int) {
                                while (!release)
                                  std::this_thread::sleep_for(std::chrono::milliseconds(1));
@@ -189,6 +191,152 @@ TEST(OrderedParallel, InFlightBatchesAreBounded) {
   producer.join();
   p.close();
   EXPECT_EQ(produced.load(), 2000);
+}
+
+TEST(OrderedParallel, InFlightBatchesAreBoundedWhenTheCallerHelps) {
+  // The caller runs batches of its own too: (workers + 1) x capacity batches at most.
+  std::atomic<int> produced = 0;
+  std::atomic<bool> release = false;
+  auto count = coflow::ops::transform([&](int x) {
+    ++produced;
+    return x;
+  });
+  auto p = coflow::open<int>(coflow::ops::ordered_parallel(2, count, 2, 4).caller_helps(true) |
+                             coflow::sinks::for_each([&](int) {
+                               while (!release)
+                                 std::this_thread::sleep_for(std::chrono::milliseconds(1));
+                             }));
+  std::thread producer([&] {
+    for (int i = 0; i < 2000; ++i) p.send(i);
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_LE(produced.load(), (2 + 1) * 2 * 4);
+  release = true;
+  producer.join();
+  p.close();
+  EXPECT_EQ(produced.load(), 2000);
+}
+
+// The workers' copies wait until the caller's copy has taken a value: the caller must run
+// batches itself while every worker is full, or the workers give up after a while and say so.
+struct caller_first {
+  std::thread::id caller = std::this_thread::get_id();
+  std::atomic<int> on_caller{0};  // values the caller's copy took
+  std::atomic<bool> timed_out{false};
+
+  void arrive() {
+    if (std::this_thread::get_id() == caller) {
+      ++on_caller;
+      return;
+    }
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (on_caller.load() == 0) {
+      if (std::chrono::steady_clock::now() > give_up) {
+        timed_out = true;
+        return;
+      }
+      std::this_thread::sleep_for(std::chrono::microseconds(100));
+    }
+  }
+};
+
+TEST(OrderedParallel, TheCallerRunsBatchesWhileEveryWorkerIsFull) {
+  for (std::size_t workers : {1, 2, 3}) {
+    caller_first c;
+    auto stage = coflow::ops::transform([&c](int x) {
+      c.arrive();
+      return x * 2;
+    });
+    auto got = coflow::run(iota_vector(5000),
+                           coflow::ops::ordered_parallel(workers, stage, 2, 8).caller_helps(true) |
+                               coflow::sinks::to_vector());
+    EXPECT_FALSE(c.timed_out) << workers << " workers";
+    EXPECT_GT(c.on_caller.load(), 0) << workers << " workers";
+    ASSERT_EQ(got.size(), 5000u);
+    for (int i = 0; i < 5000; ++i) ASSERT_EQ(got[static_cast<std::size_t>(i)], 2 * i);
+  }
+}
+
+TEST(OrderedParallel, AnExceptionInTheCallersCopyComesAfterTheBatchesBeforeIt) {
+  // Batches 0 and 1 (one value each) go to the two workers, which wait for the caller; batch 2
+  // finds both full and runs on the caller, whose copy throws.
+  counting::reset();
+  std::vector<int> seen;
+  {
+    caller_first c;
+    auto stage = coflow::ops::transform([&c, guard = alive()](int x) {
+      c.arrive();
+      if (std::this_thread::get_id() == c.caller) throw std::runtime_error("caller");
+      return x;
+    });
+    EXPECT_THROW(coflow::run(iota_vector(1000),
+                             coflow::ops::ordered_parallel(2, stage, 1, 1).caller_helps(true) |
+                                 coflow::sinks::for_each([&](int x) { seen.push_back(x); })),
+                 std::runtime_error);
+    EXPECT_FALSE(c.timed_out);
+  }
+  EXPECT_EQ(counting::live(), 0);
+  EXPECT_EQ(seen, iota_vector(2));
+}
+
+TEST(OrderedParallel, AnExceptionInAWorkerWhileTheCallerHelps) {
+  counting::reset();
+  std::vector<int> seen;
+  {
+    caller_first c;
+    auto stage = coflow::ops::transform([&c, guard = alive()](int x) {
+      c.arrive();
+      if (x == 4321) throw std::runtime_error("worker");
+      return x;
+    });
+    EXPECT_THROW(coflow::run(iota_vector(100000),
+                             coflow::ops::ordered_parallel(2, stage, 2, 10).caller_helps(true) |
+                                 coflow::sinks::for_each([&](int x) { seen.push_back(x); })),
+                 std::runtime_error);
+    EXPECT_FALSE(c.timed_out);
+  }
+  EXPECT_EQ(counting::live(), 0);
+  EXPECT_EQ(seen, iota_vector(4320));  // every batch before the failing one, in order
+}
+
+TEST(OrderedParallel, ATakeDownstreamStopsTheWorkersWhileTheCallerHelps) {
+  caller_first c;
+  auto stage = coflow::ops::transform([&c](int x) {
+    c.arrive();
+    return x + 1;
+  });
+  auto taken = coflow::run(coflow::test::endless_ints(),
+                           coflow::ops::ordered_parallel(2, stage, 2, 16).caller_helps(true) |
+                               coflow::ops::take(3000) | coflow::sinks::to_vector());
+  EXPECT_FALSE(c.timed_out);
+  EXPECT_GT(c.on_caller.load(), 0);
+  std::vector<int> expected = iota_vector(3000);
+  for (int& x : expected) ++x;
+  EXPECT_EQ(taken, expected);
+}
+
+TEST(OrderedParallel, TheCallersCopyFlushesAfterTheWorkers) {
+  // batch(5000) in every copy: nothing comes out before end of stream, then each copy's one
+  // partial window: the workers' in order, then the caller's, holding what the caller took.
+  caller_first c;
+  std::vector<int> on_caller;  // written on the caller's thread only: this one
+  auto stage = coflow::ops::transform([&c, &on_caller](int x) {
+                 c.arrive();
+                 if (std::this_thread::get_id() == c.caller) on_caller.push_back(x);
+                 return x;
+               }) |
+               coflow::ops::batch(5000);
+  auto windows = coflow::run(iota_vector(3001),
+                             coflow::ops::ordered_parallel(2, stage, 1, 3).caller_helps(true) |
+                                 coflow::sinks::to_vector());
+  EXPECT_FALSE(c.timed_out);
+  ASSERT_FALSE(on_caller.empty());
+  ASSERT_EQ(windows.size(), 3u);
+  EXPECT_EQ(windows.back(), on_caller);
+  std::vector<int> all;
+  for (const auto& w : windows) all.insert(all.end(), w.begin(), w.end());
+  std::sort(all.begin(), all.end());
+  EXPECT_EQ(all, iota_vector(3001));
 }
 
 TEST(OrderedParallel, BehindAThreadBoundary) {

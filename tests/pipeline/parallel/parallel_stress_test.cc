@@ -2,10 +2,13 @@
 // and exceptions: every run must deliver each value exactly once, in order where promised.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <random>
 #include <stdexcept>
+#include <thread>
 #include <vector>
 
 #include "operators/filter.hpp"
@@ -49,6 +52,32 @@ TEST(ParallelStress, NoValueLostOrDuplicatedAcrossBoundariesAndWorkers) {
   }
 }
 
+TEST(ParallelStress, OrderedOutputWhileTheCallerRunsBatches) {
+  // The workers nap now and then, so that their queues fill and the caller runs batches too.
+  std::mt19937 rng(20261201);
+  const std::thread::id caller = std::this_thread::get_id();
+  std::atomic<long> on_caller = 0;
+  for (int run = 0; run < 300; ++run) {
+    const shape s = random_shape(rng);
+    auto stage = coflow::ops::transform([&](int x) {
+      if (std::this_thread::get_id() == caller) {
+        ++on_caller;
+      } else if (x % 64 == 0) {
+        std::this_thread::sleep_for(std::chrono::microseconds(50));
+      }
+      return x * 3;
+    });
+    auto got = coflow::run(
+        iota_vector(s.size),
+        coflow::ops::ordered_parallel(s.workers, stage, s.capacity, s.batch).caller_helps(true) |
+            coflow::sinks::to_vector());
+    ASSERT_EQ(got.size(), s.size) << "run " << run;
+    for (std::size_t i = 0; i < got.size(); ++i)
+      ASSERT_EQ(got[i], static_cast<int>(i) * 3) << "run " << run;
+  }
+  EXPECT_GT(on_caller.load(), 0);
+}
+
 TEST(ParallelStress, EarlyStopsGiveExactlyThePrefix) {
   std::mt19937 rng(7);
   for (int run = 0; run < 300; ++run) {
@@ -57,7 +86,8 @@ TEST(ParallelStress, EarlyStopsGiveExactlyThePrefix) {
     auto got = coflow::run(
         iota_vector(s.size),
         coflow::ops::ordered_parallel(s.workers, coflow::ops::filter([](int) { return true; }),
-                                      s.capacity, s.batch) |
+                                      s.capacity, s.batch)
+                .caller_helps(run % 2 == 0) |
             coflow::ops::thread_boundary(s.capacity, s.batch) | coflow::ops::take(n) |
             coflow::sinks::to_vector());
     ASSERT_EQ(got, iota_vector(std::min(n, s.size))) << "run " << run;
@@ -91,6 +121,7 @@ TEST(ParallelStress, ExceptionsAnywhereAlwaysReachTheCaller) {
       if (x == bad) throw std::runtime_error("bad");
       return x;
     };
+    const bool helps = (run / 3) % 2 == 0;
     auto body = [&](int where) {
       auto t = coflow::ops::transform(check);
       auto id = coflow::ops::transform([](int x) { return x; });
@@ -98,17 +129,22 @@ TEST(ParallelStress, ExceptionsAnywhereAlwaysReachTheCaller) {
       if (where == 0) {
         return coflow::run(iota_vector(s.size),
                            t | b |
-                               coflow::ops::ordered_parallel(s.workers, id, s.capacity, s.batch) |
+                               coflow::ops::ordered_parallel(s.workers, id, s.capacity, s.batch)
+                                   .caller_helps(helps) |
                                coflow::sinks::to_vector());
       }
       if (where == 1) {
         return coflow::run(iota_vector(s.size),
-                           b | coflow::ops::ordered_parallel(s.workers, t, s.capacity, s.batch) |
+                           b |
+                               coflow::ops::ordered_parallel(s.workers, t, s.capacity, s.batch)
+                                   .caller_helps(helps) |
                                coflow::sinks::to_vector());
       }
       return coflow::run(iota_vector(s.size),
-                         b | coflow::ops::ordered_parallel(s.workers, id, s.capacity, s.batch) | t |
-                             coflow::sinks::to_vector());
+                         b |
+                             coflow::ops::ordered_parallel(s.workers, id, s.capacity, s.batch)
+                                 .caller_helps(helps) |
+                             t | coflow::sinks::to_vector());
     };
     const int where = run % 3;
     if (static_cast<std::size_t>(bad) < s.size) {

@@ -5,14 +5,19 @@
 #include <atomic>
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
+#include <map>
 #include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "operators/sum_state.hpp"
 #include "operators/take.hpp"
 #include "operators/to_vector.hpp"
 #include "operators/transform.hpp"
+#include "pipeline/parallel/keyed_parallel.hpp"
+#include "pipeline/parallel/ordered_parallel.hpp"
 #include "pipeline/parallel/thread_boundary.hpp"
 #include "pipeline/pipeline.hpp"
 #include "pipeline/scheduler/scheduler.hpp"
@@ -225,6 +230,159 @@ TEST(PushAsync, DestroyingTheSchedulerWhileTheWakeUpIsOnItsWay) {
   }
   const std::vector<int> got = p.close();
   EXPECT_EQ(got, iota_vector(static_cast<std::size_t>(pushed.load()) + 1));
+}
+
+// Waits at the gate on every thread but `free_thread` (the scheduler's: an ordered stage's
+// caller runs batches of its own there, which must not wait).
+auto gated_off(gate& g, std::thread::id free_thread) {
+  return coflow::ops::transform([&g, free_thread](int v) {
+    if (std::this_thread::get_id() != free_thread) g.wait();
+    ++g.passed;
+    return v;
+  });
+}
+
+TEST(PushAsync, AFullOrderedParallelStageSuspendsTheProducer) {
+  // The caller only deals: with every worker's queue full, it would wait for the oldest batch.
+  gate g;
+  auto p = coflow::open<int>(coflow::ops::ordered_parallel(2, gated(g), 2, 4).caller_helps(false) |
+                             coflow::sinks::to_vector());
+  constexpr int n = 1000;
+  std::atomic<int> pushed = 0;
+  std::vector<int> seen_by_other;
+  coflow::scheduler s;
+  s.spawn(produce(p, n, pushed));
+  s.spawn(watch_then_open(pushed, seen_by_other, g));
+  s.run();
+  EXPECT_FALSE(g.timed_out) << "the producer blocked the scheduler's thread";
+  EXPECT_EQ(pushed.load(), n);
+  ASSERT_EQ(seen_by_other.size(), 50u);
+  EXPECT_GT(seen_by_other.back(), 0);
+  EXPECT_LT(seen_by_other.back(), n);
+  EXPECT_EQ(p.close(), iota_vector(n));
+}
+
+TEST(PushAsync, AnOrderedStageWhoseCallerHelpsSuspendsOnceItsOwnBatchesWait) {
+  // The caller runs batches while the workers are full, up to `capacity` of its own waiting
+  // behind the workers' oldest; then the task is suspended, not the thread.
+  gate g;
+  auto p = coflow::open<int>(
+      coflow::ops::ordered_parallel(2, gated_off(g, std::this_thread::get_id()), 2, 4)
+          .caller_helps(true) |
+      coflow::sinks::to_vector());
+  constexpr int n = 1000;
+  std::atomic<int> pushed = 0;
+  std::vector<int> seen_by_other;
+  coflow::scheduler s;
+  s.spawn(produce(p, n, pushed));
+  s.spawn(watch_then_open(pushed, seen_by_other, g));
+  s.run();
+  EXPECT_FALSE(g.timed_out) << "the producer blocked the scheduler's thread";
+  ASSERT_EQ(seen_by_other.size(), 50u);
+  // 2 workers x 2 batches dealt, 2 run by the caller, the next one kept: 7 batches of 4.
+  EXPECT_GT(seen_by_other.back(), 0);
+  EXPECT_LE(seen_by_other.back(), 7 * 4);
+  EXPECT_EQ(p.close(), iota_vector(n));
+}
+
+TEST(PushAsync, AnExceptionInAnOrderedStageReachesTheTask) {
+  auto p =
+      coflow::open<int>(coflow::ops::ordered_parallel(2, coflow::ops::transform([](int v) {
+                                                        if (v == 500)
+                                                          throw std::runtime_error("bad value 500");
+                                                        return v;
+                                                      }),
+                                                      1, 4) |
+                        coflow::sinks::to_vector());
+  coflow::scheduler s;
+  const std::string caught = s.run(produce_catching(p, 100'000));
+  EXPECT_EQ(caught, "bad value 500");
+}
+
+TEST(PushAsync, DestroyingTheSchedulerWithAProducerWaitingOnAnOrderedStage) {
+  gate g;
+  auto p = coflow::open<int>(coflow::ops::ordered_parallel(2, gated(g), 1, 4).caller_helps(false) |
+                             coflow::sinks::to_vector());
+  std::atomic<int> pushed = 0;
+  {
+    coflow::scheduler s;
+    s.spawn(produce(p, 1000, pushed));
+    s.run(one_turn());
+    ASSERT_LT(pushed.load(), 1000);
+    ASSERT_EQ(s.task_count(), 1u);
+  }
+  g.open = true;
+  const std::vector<int> got = p.close();
+  EXPECT_FALSE(g.timed_out);
+  EXPECT_EQ(got, iota_vector(static_cast<std::size_t>(pushed.load()) + 1));
+}
+
+// Counts values, each after waiting at a gate (on the worker's thread).
+struct gated_count {
+  using value_type = int;
+  void add(const int&) {
+    if (g != nullptr) g->wait();
+    ++n;
+  }
+  void merge(const gated_count& other) { n += other.n; }
+  [[nodiscard]] std::int64_t result() const { return n; }
+  gate* g = nullptr;
+  std::int64_t n = 0;
+};
+
+TEST(PushAsync, AFullKeyedParallelSinkSuspendsTheProducer) {
+  gate g;
+  auto p = coflow::open<int>(coflow::sinks::keyed_parallel(
+      2, [](int v) { return v % 10; }, [](int v) { return v; }, gated_count{&g, 0}, 1, 4));
+  constexpr int n = 1000;
+  std::atomic<int> pushed = 0;
+  std::vector<int> seen_by_other;
+  coflow::scheduler s;
+  s.spawn(produce(p, n, pushed));
+  s.spawn(watch_then_open(pushed, seen_by_other, g));
+  s.run();
+  EXPECT_FALSE(g.timed_out) << "the producer blocked the scheduler's thread";
+  EXPECT_EQ(pushed.load(), n);
+  ASSERT_EQ(seen_by_other.size(), 50u);
+  EXPECT_GT(seen_by_other.back(), 0);
+  EXPECT_LT(seen_by_other.back(), n);
+  const std::map<int, gated_count> counts = p.close();
+  ASSERT_EQ(counts.size(), 10u);
+  for (const auto& [key, c] : counts) EXPECT_EQ(c.result(), n / 10) << "key " << key;
+}
+
+TEST(PushAsync, AFullParallelAggregateSuspendsTheProducer) {
+  gate g;
+  auto p = coflow::open<int>(coflow::sinks::parallel_aggregate(2, gated_count{&g, 0}, 1, 4));
+  constexpr int n = 1000;
+  std::atomic<int> pushed = 0;
+  std::vector<int> seen_by_other;
+  coflow::scheduler s;
+  s.spawn(produce(p, n, pushed));
+  s.spawn(watch_then_open(pushed, seen_by_other, g));
+  s.run();
+  EXPECT_FALSE(g.timed_out) << "the producer blocked the scheduler's thread";
+  EXPECT_LT(seen_by_other.back(), n);
+  EXPECT_EQ(p.close().result(), n);
+}
+
+TEST(PushAsync, DestroyingTheSchedulerWithAProducerWaitingOnAKeyedSink) {
+  gate g;
+  auto p = coflow::open<int>(coflow::sinks::keyed_parallel(
+      2, [](int v) { return v % 2; }, [](int v) { return v; }, gated_count{&g, 0}, 1, 4));
+  std::atomic<int> pushed = 0;
+  {
+    coflow::scheduler s;
+    s.spawn(produce(p, 1000, pushed));
+    s.run(one_turn());
+    ASSERT_LT(pushed.load(), 1000);
+    ASSERT_EQ(s.task_count(), 1u);
+  }
+  g.open = true;
+  std::int64_t total = 0;
+  for (const auto& [key, c] : p.close()) total += c.result();
+  EXPECT_FALSE(g.timed_out);
+  EXPECT_EQ(total, pushed.load() + 1);
 }
 
 }  // namespace
