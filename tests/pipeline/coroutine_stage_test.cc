@@ -22,6 +22,7 @@
 #include "pipeline/pipeline.hpp"
 #include "pipeline/protocol_error.hpp"
 #include "pipeline/run.hpp"
+#include "tests/support/frame_guard.hpp"
 
 namespace {
 
@@ -29,19 +30,10 @@ namespace ops = coflow::ops;
 namespace sinks = coflow::sinks;
 
 // Live coroutine frames: every body below holds one frame_guard as a local.
-int live_frames = 0;
-struct frame_guard {
-  frame_guard() { ++live_frames; }
-  ~frame_guard() { --live_frames; }
-  frame_guard(const frame_guard&) = delete;
-  frame_guard& operator=(const frame_guard&) = delete;
-};
+using coflow::test_support::frame_guard;
+using coflow::test_support::live_frames;
 
-class CoroutineStage : public ::testing::Test {
- protected:
-  void SetUp() override { live_frames = 0; }
-  void TearDown() override { EXPECT_EQ(live_frames, 0) << "a coroutine frame outlived the test"; }
-};
+class CoroutineStage : public coflow::test_support::frame_checked_test {};
 
 // Python's averager, as it stands: the first reply is None (an empty optional).
 coflow::coroutine<double, double> averager() {

@@ -25,6 +25,7 @@
 #include "pipeline/pipeline.hpp"
 #include "pipeline/protocol_error.hpp"
 #include "pipeline/run.hpp"
+#include "tests/support/frame_guard.hpp"
 
 namespace {
 
@@ -32,19 +33,10 @@ namespace ops = coflow::ops;
 namespace sinks = coflow::sinks;
 using stage = coflow::coroutine<int, int>;
 
-int live_frames = 0;
-struct frame_guard {
-  frame_guard() { ++live_frames; }
-  ~frame_guard() { --live_frames; }
-  frame_guard(const frame_guard&) = delete;
-  frame_guard& operator=(const frame_guard&) = delete;
-};
+using coflow::test_support::frame_guard;
+using coflow::test_support::live_frames;
 
-class LinkedStages : public ::testing::Test {
- protected:
-  void SetUp() override { live_frames = 0; }
-  void TearDown() override { EXPECT_EQ(live_frames, 0) << "a coroutine frame outlived the test"; }
-};
+class LinkedStages : public coflow::test_support::frame_checked_test {};
 
 class stage_failure : public std::runtime_error {
  public:

@@ -22,6 +22,7 @@
 #include "pipeline/coroutine.hpp"
 #include "pipeline/protocol_error.hpp"
 #include "pipeline/status.hpp"
+#include "tests/support/frame_guard.hpp"
 
 namespace {
 
@@ -29,19 +30,10 @@ namespace ops = coflow::ops;
 namespace sinks = coflow::sinks;
 using ::testing::HasSubstr;
 
-int live_frames = 0;
-struct frame_guard {
-  frame_guard() { ++live_frames; }
-  ~frame_guard() { --live_frames; }
-  frame_guard(const frame_guard&) = delete;
-  frame_guard& operator=(const frame_guard&) = delete;
-};
+using coflow::test_support::frame_guard;
+using coflow::test_support::live_frames;
 
-class Pipeline : public ::testing::Test {
- protected:
-  void SetUp() override { live_frames = 0; }
-  void TearDown() override { EXPECT_EQ(live_frames, 0) << "a coroutine frame outlived the test"; }
-};
+class Pipeline : public coflow::test_support::frame_checked_test {};
 
 coflow::coroutine<double, double> averager() {
   frame_guard guard;

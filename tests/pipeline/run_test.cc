@@ -31,25 +31,17 @@
 #include "pipeline/coroutine.hpp"
 #include "pipeline/iterable.hpp"
 #include "pipeline/pipeline.hpp"
+#include "tests/support/frame_guard.hpp"
 
 namespace {
 
 namespace ops = coflow::ops;
 namespace sinks = coflow::sinks;
 
-int live_frames = 0;
-struct frame_guard {
-  frame_guard() { ++live_frames; }
-  ~frame_guard() { --live_frames; }
-  frame_guard(const frame_guard&) = delete;
-  frame_guard& operator=(const frame_guard&) = delete;
-};
+using coflow::test_support::frame_guard;
+using coflow::test_support::live_frames;
 
-class Run : public ::testing::Test {
- protected:
-  void SetUp() override { live_frames = 0; }
-  void TearDown() override { EXPECT_EQ(live_frames, 0) << "a coroutine frame outlived the test"; }
-};
+class Run : public coflow::test_support::frame_checked_test {};
 
 coflow::coroutine<int, int> running_sum() {
   frame_guard guard;
