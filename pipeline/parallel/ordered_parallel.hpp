@@ -19,11 +19,14 @@
 // on its thread, instead of sleeping until a worker is done with one (oneTBB's calling thread
 // runs filters too); that batch's output waits its turn like a worker's. Then `workers + 1`
 // copies of the stage share the values, and the caller no longer needs a core of its own to be
-// woken on. It is not the default: on the shared 2-core machine of benchmarks/RESULTS.md
-// ("Several cores"), under load, the helping caller took up to 1.6 times as long as the
-// sleeping one (a caller that computes is preempted like any thread, while a sleeper is woken
-// first, and the workers wait for it to refill their queues), and a quiet machine could not be
-// had to show the gain. Without it, the stage never runs on the caller's thread.
+// woken on. On N free cores, ordered_parallel(N - 1, stage).caller_helps(true) is oneTBB's
+// configuration (N threads computing, the caller one of them): on an idle 2-core machine it ran
+// a 1 us stage 1.83-1.93 times as fast as one thread, TBB 1.87-1.94 (benchmarks/RESULTS.md,
+// "Several cores"). It is not the default: when the caller's threads outnumber the free cores
+// (a busy machine, or N workers plus the caller on N cores) the helping caller was up to 1.6
+// times slower than a sleeping one (a caller that computes is preempted like any thread, while
+// a sleeper is woken first, and the workers wait for it to refill their queues). Without it,
+// the stage never runs on the caller's thread.
 // At end of stream each copy of the stage finishes; what it flushes goes downstream after
 // every batch: the workers' flushes worker by worker, then the caller's copy's. Each copy
 // keeps its own state: a stateless stage (transform, filter, parsing) gives the same values as
