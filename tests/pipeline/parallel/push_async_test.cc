@@ -78,6 +78,25 @@ coflow::task<> watch_then_open(std::atomic<int>& pushed, std::vector<int>& seen,
   g.open = true;  // only now may the downstream thread take values
 }
 
+// What a producer of n values into a pipeline did beside a task that watched its progress for
+// 50 turns before it opened the gate.
+struct watched_run {
+  int pushed;
+  std::vector<int> seen;  // the producer's progress, as the watching task saw it
+};
+
+template <class Pipe>
+watched_run run_producer_beside_watcher(Pipe& p, gate& g, int n) {
+  std::atomic<int> pushed = 0;
+  std::vector<int> seen;
+  coflow::scheduler s;
+  s.spawn(produce(p, n, pushed));
+  s.spawn(watch_then_open(pushed, seen, g));
+  s.run();
+  EXPECT_FALSE(g.timed_out) << "the producer blocked the scheduler's thread";
+  return {pushed.load(), std::move(seen)};
+}
+
 template <class Pipe>
 coflow::task<std::vector<int>> produce_and_close(Pipe& p, int n) {
   for (int i = 0; i < n; ++i) co_await coflow::push_async(p, i);
@@ -112,14 +131,8 @@ TEST(PushAsync, OtherTasksRunWhileTheProducerWaitsForRoom) {
   auto p =
       coflow::open<int>(coflow::ops::thread_boundary(1, 4) | gated(g) | coflow::sinks::to_vector());
   constexpr int n = 1000;
-  std::atomic<int> pushed = 0;
-  std::vector<int> seen_by_other;  // the producer's progress, as the other task saw it
-  coflow::scheduler s;
-  s.spawn(produce(p, n, pushed));
-  s.spawn(watch_then_open(pushed, seen_by_other, g));
-  s.run();
-  EXPECT_FALSE(g.timed_out) << "the producer blocked the scheduler's thread";
-  EXPECT_EQ(pushed.load(), n);
+  const auto [pushed, seen_by_other] = run_producer_beside_watcher(p, g, n);
+  EXPECT_EQ(pushed, n);
   // The other task ran while the producer had pushed some values but not all: it was waiting.
   ASSERT_EQ(seen_by_other.size(), 50u);
   EXPECT_GT(seen_by_other.back(), 0);
@@ -248,14 +261,8 @@ TEST(PushAsync, AFullOrderedParallelStageSuspendsTheProducer) {
   auto p = coflow::open<int>(coflow::ops::ordered_parallel(2, gated(g), 2, 4).caller_helps(false) |
                              coflow::sinks::to_vector());
   constexpr int n = 1000;
-  std::atomic<int> pushed = 0;
-  std::vector<int> seen_by_other;
-  coflow::scheduler s;
-  s.spawn(produce(p, n, pushed));
-  s.spawn(watch_then_open(pushed, seen_by_other, g));
-  s.run();
-  EXPECT_FALSE(g.timed_out) << "the producer blocked the scheduler's thread";
-  EXPECT_EQ(pushed.load(), n);
+  const auto [pushed, seen_by_other] = run_producer_beside_watcher(p, g, n);
+  EXPECT_EQ(pushed, n);
   ASSERT_EQ(seen_by_other.size(), 50u);
   EXPECT_GT(seen_by_other.back(), 0);
   EXPECT_LT(seen_by_other.back(), n);
@@ -271,13 +278,7 @@ TEST(PushAsync, AnOrderedStageWhoseCallerHelpsSuspendsOnceItsOwnBatchesWait) {
           .caller_helps(true) |
       coflow::sinks::to_vector());
   constexpr int n = 1000;
-  std::atomic<int> pushed = 0;
-  std::vector<int> seen_by_other;
-  coflow::scheduler s;
-  s.spawn(produce(p, n, pushed));
-  s.spawn(watch_then_open(pushed, seen_by_other, g));
-  s.run();
-  EXPECT_FALSE(g.timed_out) << "the producer blocked the scheduler's thread";
+  const auto [pushed, seen_by_other] = run_producer_beside_watcher(p, g, n);
   ASSERT_EQ(seen_by_other.size(), 50u);
   // 2 workers x 2 batches dealt, 2 run by the caller, the next one kept: 7 batches of 4.
   EXPECT_GT(seen_by_other.back(), 0);
@@ -335,14 +336,8 @@ TEST(PushAsync, AFullKeyedParallelSinkSuspendsTheProducer) {
   auto p = coflow::open<int>(coflow::sinks::keyed_parallel(
       2, [](int v) { return v % 10; }, [](int v) { return v; }, gated_count{&g, 0}, 1, 4));
   constexpr int n = 1000;
-  std::atomic<int> pushed = 0;
-  std::vector<int> seen_by_other;
-  coflow::scheduler s;
-  s.spawn(produce(p, n, pushed));
-  s.spawn(watch_then_open(pushed, seen_by_other, g));
-  s.run();
-  EXPECT_FALSE(g.timed_out) << "the producer blocked the scheduler's thread";
-  EXPECT_EQ(pushed.load(), n);
+  const auto [pushed, seen_by_other] = run_producer_beside_watcher(p, g, n);
+  EXPECT_EQ(pushed, n);
   ASSERT_EQ(seen_by_other.size(), 50u);
   EXPECT_GT(seen_by_other.back(), 0);
   EXPECT_LT(seen_by_other.back(), n);
@@ -355,13 +350,7 @@ TEST(PushAsync, AFullParallelAggregateSuspendsTheProducer) {
   gate g;
   auto p = coflow::open<int>(coflow::sinks::parallel_aggregate(2, gated_count{&g, 0}, 1, 4));
   constexpr int n = 1000;
-  std::atomic<int> pushed = 0;
-  std::vector<int> seen_by_other;
-  coflow::scheduler s;
-  s.spawn(produce(p, n, pushed));
-  s.spawn(watch_then_open(pushed, seen_by_other, g));
-  s.run();
-  EXPECT_FALSE(g.timed_out) << "the producer blocked the scheduler's thread";
+  const auto [pushed, seen_by_other] = run_producer_beside_watcher(p, g, n);
   EXPECT_LT(seen_by_other.back(), n);
   EXPECT_EQ(p.close().result(), n);
 }
