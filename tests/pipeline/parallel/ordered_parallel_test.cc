@@ -168,53 +168,42 @@ TEST(OrderedParallel, DestroyingARunningPipelineJoinsCleanly) {
   EXPECT_EQ(counting::live(), 0);
 }
 
-TEST(OrderedParallel, InFlightBatchesAreBounded) {
-  // The downstream holds the caller; the workers can have at most workers x capacity batches.
+// The downstream holds the caller on its first value while a thread sends 2000 values into
+// ordered_parallel(2, ..., capacity 2, batches of 4); checks how many values the stage took
+// meanwhile against `bound`, then that all 2000 pass once the downstream lets go.
+void expect_values_in_flight_at_most(bool caller_helps, int bound) {
   std::atomic<int> produced = 0;
   std::atomic<bool> release = false;
   auto count = coflow::ops::transform([&](int x) {
     ++produced;
     return x;
   });
-  auto p = coflow::open<int>(coflow::ops::ordered_parallel(2, count, 2, 4).caller_helps(false) |
-                             coflow::sinks::for_each([&](int) {
-                               while (!release)
-                                 std::this_thread::sleep_for(std::chrono::milliseconds(1));
-                             }));
+  auto p =
+      coflow::open<int>(coflow::ops::ordered_parallel(2, count, 2, 4).caller_helps(caller_helps) |
+                        coflow::sinks::for_each([&](int) {
+                          while (!release)
+                            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+                        }));
   std::thread producer([&] {
     for (int i = 0; i < 2000; ++i) p.send(i);
   });
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  // The caller is stuck delivering the first value; at most 2 x 2 batches of 4 were dealt.
-  EXPECT_LE(produced.load(), 2 * 2 * 4);
+  EXPECT_LE(produced.load(), bound);
   release = true;
   producer.join();
   p.close();
   EXPECT_EQ(produced.load(), 2000);
 }
 
+TEST(OrderedParallel, InFlightBatchesAreBounded) {
+  // The caller is stuck delivering the first value; at most workers x capacity = 2 x 2 batches
+  // of 4 were dealt.
+  expect_values_in_flight_at_most(/*caller_helps=*/false, 2 * 2 * 4);
+}
+
 TEST(OrderedParallel, InFlightBatchesAreBoundedWhenTheCallerHelps) {
   // The caller runs batches of its own too: (workers + 1) x capacity batches at most.
-  std::atomic<int> produced = 0;
-  std::atomic<bool> release = false;
-  auto count = coflow::ops::transform([&](int x) {
-    ++produced;
-    return x;
-  });
-  auto p = coflow::open<int>(coflow::ops::ordered_parallel(2, count, 2, 4).caller_helps(true) |
-                             coflow::sinks::for_each([&](int) {
-                               while (!release)
-                                 std::this_thread::sleep_for(std::chrono::milliseconds(1));
-                             }));
-  std::thread producer([&] {
-    for (int i = 0; i < 2000; ++i) p.send(i);
-  });
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  EXPECT_LE(produced.load(), (2 + 1) * 2 * 4);
-  release = true;
-  producer.join();
-  p.close();
-  EXPECT_EQ(produced.load(), 2000);
+  expect_values_in_flight_at_most(/*caller_helps=*/true, (2 + 1) * 2 * 4);
 }
 
 // The workers' copies wait until the caller's copy has taken a value: the caller must run
