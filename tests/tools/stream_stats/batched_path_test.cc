@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "tests/support/failing_source.hpp"
 #include "tools/stream_stats/blocks.hpp"
 #include "tools/stream_stats/options.hpp"
 #include "tools/stream_stats/records.hpp"
@@ -137,22 +138,7 @@ TEST(ReadBlocks, YieldALineAsSoonAsItArrivesWithoutWaitingForABlock) {
   EXPECT_TRUE(block == blocks.end());
 }
 
-// A stream that gives `lines` and then fails as a disk that cannot be read.
-class failing_source : public std::streambuf {
- public:
-  explicit failing_source(std::string lines) : lines_(std::move(lines)) {
-    setg(lines_.data(), lines_.data(), lines_.data() + lines_.size());
-  }
-
- protected:
-  int_type underflow() override {
-    errno = EIO;
-    throw std::ios_base::failure("unreadable");
-  }
-
- private:
-  std::string lines_;
-};
+using coflow_test::failing_source;  // a stream that fails as an unreadable disk
 
 TEST(ReadBlocks, EndWithTheWholeLinesBeforeAReadErrorAndItsReason) {
   failing_source source("1\n2\nhalf a li");

@@ -27,6 +27,7 @@
 #include "pipeline/pipeline.hpp"
 #include "pipeline/ranges/generator.hpp"
 #include "pipeline/run.hpp"
+#include "tests/support/failing_source.hpp"
 #include "tools/stream_stats/options.hpp"
 #include "tools/stream_stats/parse.hpp"
 #include "tools/stream_stats/records.hpp"
@@ -1383,22 +1384,7 @@ TEST(MainEntry, FailsUnderStrictAfterTheReportNamingTheFirstBadLine) {
   EXPECT_EQ(run_tool({"-", "-q", "--strict"}, "1\n2\n").status, 0);
 }
 
-// A stream that gives `lines` and then fails as a disk that cannot be read.
-class failing_source : public std::streambuf {
- public:
-  explicit failing_source(std::string lines) : lines_(std::move(lines)) {
-    setg(lines_.data(), lines_.data(), lines_.data() + lines_.size());
-  }
-
- protected:
-  int_type underflow() override {
-    errno = EIO;
-    throw std::ios_base::failure("unreadable");
-  }
-
- private:
-  std::string lines_;
-};
+using coflow_test::failing_source;  // a stream that fails as an unreadable disk
 
 TEST(MainEntry, ReportsWhatWasReadBeforeAReadError) {
   failing_source source("sensor,reading\nnorth,1\nsouth,3\nnorth,5\n");
