@@ -104,6 +104,19 @@ class coroutine_promise : public promise_state<In, Out, Result> {
                                            (!std::is_lvalue_reference_v<R> &&
                                             !std::is_const_v<std::remove_reference_t<R>>);
 
+  // At the end of the body: marks it finished for the driver through the suspended frame's
+  // handle rather than through the promise the body holds, so that the body's code keeps no
+  // register for the promise's address (a register each resume would save and restore).
+  struct final_awaiter {
+    static constexpr bool await_ready() noexcept { return false; }
+    static void await_suspend(handle_type h) noexcept {
+      auto& p = h.promise();
+      p.control.where = point::finished;
+      p.need_driver();
+    }
+    static constexpr void await_resume() noexcept {}
+  };
+
   struct continue_after_emit {
     coroutine_promise& promise;
     static constexpr bool await_ready() noexcept { return false; }
@@ -125,13 +138,13 @@ class coroutine_promise : public promise_state<In, Out, Result> {
 
   std::suspend_always initial_suspend() noexcept { return {}; }
 
-  std::suspend_always final_suspend() noexcept {
-    this->control.where = point::finished;
-    this->need_driver();
-    return {};
-  }
+  final_awaiter final_suspend() noexcept { return {}; }
 
-  void unhandled_exception() noexcept { this->failure = std::current_exception(); }
+  // Out of line and cold: the exception_ptr temporaries would otherwise take stack space and a
+  // saved register in the body's frame code, which every resume pays for.
+  [[gnu::noinline, gnu::cold]] void unhandled_exception() noexcept {
+    this->failure = std::current_exception();
+  }
 
   /// `co_yield coflow::receive`: wait for the next value without answering.
   wait_for_value yield_value(receive_t) noexcept {
