@@ -50,8 +50,14 @@ class tee_node {
   explicit tee_node(Nodes... nodes) : branches_(branch<In, Nodes>(std::move(nodes))...) {}
 
   bool push(In&& value) {
-    push_all(value, std::index_sequence_for<Nodes...>{});
-    return !done();
+    if constexpr (std::is_trivially_copyable_v<In> && sizeof...(Nodes) > 1) {
+      // Copying is moving: each branch is asked once whether it takes values, and its push
+      // says whether it still does.
+      return push_copies(value, std::index_sequence_for<Nodes...>{});
+    } else {
+      push_all(value, std::index_sequence_for<Nodes...>{});
+      return !done();
+    }
   }
 
   [[nodiscard]] bool done() const {
@@ -72,6 +78,19 @@ class tee_node {
     std::size_t last = none;  // the last branch taking values gets the value moved
     ((std::get<I>(branches_).accepting() ? (void)(last = I) : (void)0), ...);
     (push_one<I>(value, last), ...);
+  }
+
+  template <std::size_t... I>
+  bool push_copies(const In& value, std::index_sequence<I...>) {
+    bool any_accepting = false;
+    ((any_accepting |= push_copy<I>(value)), ...);
+    return any_accepting;
+  }
+
+  template <std::size_t I>
+  bool push_copy(const In& value) {
+    auto& b = std::get<I>(branches_);
+    return b.accepting() && b.push_and_report(In(value));
   }
 
   template <std::size_t I>

@@ -39,6 +39,12 @@ class branch {
   /// push hands one value to the branch. Precondition: accepting().
   void push(In&& value) { stopped_ = !node_.push(std::move(value)); }
 
+  /// push_and_report is push, answering whether the branch still takes values.
+  bool push_and_report(In&& value) {
+    stopped_ = !node_.push(std::move(value));
+    return !stopped_;
+  }
+
   /// finish ends the branch's stream and returns its result (std::monostate for void).
   branch_result_t<Node> finish() {
     if constexpr (std::is_void_v<decltype(node_.finish())>) {
