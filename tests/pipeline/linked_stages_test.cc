@@ -175,6 +175,75 @@ outcome run_chain(const std::vector<int>& inputs, spec a, spec b, spec c, bool l
   return o;
 }
 
+// A value whose move throws when it carries `fragile::throw_on`: the adversary of a hand-over
+// that moves a reply from one stage's frame into the next stage's receive point.
+class move_failure : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct fragile {
+  static inline int live = 0;
+  static inline int throw_on = -1;
+  int v;
+
+  explicit fragile(int x) : v(x) { ++live; }
+  fragile(const fragile& other) : v(other.v) { ++live; }
+  fragile(fragile&& other) : v(other.v) {
+    if (v == throw_on) throw move_failure("move of " + std::to_string(v));
+    ++live;
+  }
+  fragile& operator=(const fragile&) = default;
+  fragile& operator=(fragile&& other) {
+    if (other.v == throw_on) throw move_failure("move of " + std::to_string(other.v));
+    v = other.v;
+    return *this;
+  }
+  ~fragile() { --live; }
+};
+
+using fragile_stage = coflow::coroutine<fragile, fragile>;
+
+// Replies v * factor, made in place (no move of its own): the only moves of the value are the
+// hand-overs between stages.
+fragile_stage scale(int factor) {
+  frame_guard guard;
+  std::optional<fragile> out;
+  while (auto x = co_yield std::move(out)) out.emplace(x->v * factor);
+}
+
+// Runs 1..5 through scale(10) | scale(1) | scale(1) into a sink, linked or kept apart by a
+// fused stage, with a move that throws for the value `throw_on`.
+outcome run_fragile_chain(int throw_on, bool linked) {
+  outcome o;
+  fragile::throw_on = throw_on;
+  {
+    auto record = sinks::for_each([&o](fragile f) { o.seen.push_back(f.v); });
+    auto apart = ops::transform([](fragile f) { return fragile(f.v); });
+    auto drive = [&o](auto p) {
+      try {
+        for (int i = 1; i <= 5; ++i) p.send(fragile(i));
+        p.close();
+      } catch (const move_failure& e) {
+        o.error = e.what();
+        try {
+          p.send(fragile(6));
+          o.error += ", then sent on";
+        } catch (const coflow::protocol_error&) {
+          o.error += ", then failed";
+        }
+      }
+    };
+    if (linked) {
+      drive(coflow::open<fragile>(scale(10) | scale(1) | scale(1) | record));
+    } else {
+      drive(coflow::open<fragile>(scale(10) | apart | scale(1) | apart | scale(1) | record));
+    }
+  }
+  fragile::throw_on = -1;
+  return o;
+}
+
 TEST_F(LinkedStages, EveryChainOfThreeKindsBehavesAsWhenUnlinked) {
   const std::vector<int> inputs = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
   const int params[] = {1, 3, 6};
@@ -299,6 +368,23 @@ TEST_F(LinkedStages, DestroyingThePipelineFromAMiddleStageIsDeferredAndReported)
   EXPECT_FALSE(holder.has_value());
   EXPECT_EQ(live_frames, 0);
   EXPECT_EQ(seen, (std::vector{1, 3}));
+}
+
+TEST_F(LinkedStages, AReplyWhoseMoveThrowsFailsThePipelineAsWhenUnlinkedAndLeaksNothing) {
+  for (int throw_on : {10, 30, 50}) {
+    for (bool linked : {true, false}) {
+      fragile::live = 0;
+      const outcome o = run_fragile_chain(throw_on, linked);
+      std::vector<int> before;
+      for (int v = 10; v < throw_on; v += 10) before.push_back(v);
+      EXPECT_EQ(o.seen, before) << "throw_on " << throw_on << (linked ? ", linked" : "");
+      EXPECT_EQ(o.error, "move of " + std::to_string(throw_on) + ", then failed")
+          << (linked ? "linked" : "unlinked");
+      EXPECT_EQ(fragile::live, 0) << "a value leaked or was destroyed twice, throw_on " << throw_on
+                                  << (linked ? ", linked" : "");
+      EXPECT_EQ(live_frames, 0);
+    }
+  }
 }
 
 TEST_F(LinkedStages, AStageOpenedAfterStandaloneUseJoinsTheChain) {
