@@ -6,6 +6,11 @@
 #   pkg-config          g++ -std=c++20 $(pkg-config --cflags coflow) against that prefix
 #   cmake subdirectory  add_subdirectory(<coflow's source tree>)
 #   bazel workspace     a second Bazel workspace: local_repository + coflow_dependencies()
+# and a program that links the Redis connector (redis_main.cc, no server needed) the first
+# three ways, compared with redis_expected_output.txt:
+#   cmake find_package redis  find_package(coflow ... COMPONENTS redis), coflow::redis
+#   pkg-config redis          g++ -std=c++20 redis_main.cc $(pkg-config --cflags --libs coflow-redis)
+#   cmake subdirectory redis  coflow::redis built from the source tree with COFLOW_REDIS=ON
 # Prints a line per consumer and ends with "N passed, N failed"; exits non-zero on a failure.
 # Needs cmake, pkg-config, g++ and Bazel (./bazelw installs them). Run from anywhere:
 #   bash tests/packaging/consumers.sh
@@ -37,13 +42,15 @@ version="${major}.${minor}.${patch}"
   echo "coflow ${version} ($((major * 10000 + minor * 100 + patch)))"
   cat "${here}/expected_output.txt"
 } >"${tmp}/expected"
+cp "${here}/redis_expected_output.txt" "${tmp}/redis_expected"
 
 passed=0
 failed=0
 
 # check NAME LOG COMMAND...: runs COMMAND... LOG, which builds and runs a consumer (its build
 # output goes to LOG, the program's to LOG.out), then
-# compares LOG.out with the expected output.
+# compares LOG.out with the expected output ($expected, main.cc's unless set otherwise).
+expected="${tmp}/expected"
 check() {
   local name=$1 log=$2
   shift 2
@@ -51,7 +58,7 @@ check() {
     echo "FAIL ${name}: the build or the run failed:"
     tail -n 30 "${log}"
     failed=$((failed + 1))
-  elif ! diff -u "${tmp}/expected" "${log}.out"; then
+  elif ! diff -u "${expected}" "${log}.out"; then
     echo "FAIL ${name}: unexpected output (above)"
     failed=$((failed + 1))
   else
@@ -64,7 +71,8 @@ check() {
 prefix="${tmp}/prefix"
 
 install_and_find_package() {
-  cmake -S "${coflow}" -B "${tmp}/coflow-build" &&
+  cmake -S "${coflow}" -B "${tmp}/coflow-build" -DCOFLOW_REDIS=ON &&
+    cmake --build "${tmp}/coflow-build" --parallel 2 &&
     cmake --install "${tmp}/coflow-build" --prefix "${prefix}" &&
     cmake -S "${here}/cmake_find_package" -B "${tmp}/find_package-build" \
       -DCMAKE_PREFIX_PATH="${prefix}" -DCOFLOW_EXPECTED_VERSION="${version}" &&
@@ -83,9 +91,31 @@ pkg_config() {
 
 subdirectory() {
   cmake -S "${here}/cmake_subdirectory" -B "${tmp}/subdirectory-build" \
-    -DCOFLOW_SOURCE_DIR="${coflow}" &&
-    cmake --build "${tmp}/subdirectory-build" &&
+    -DCOFLOW_SOURCE_DIR="${coflow}" -DCOFLOW_REDIS=ON &&
+    cmake --build "${tmp}/subdirectory-build" --parallel 2 &&
     "${tmp}/subdirectory-build/consumer" >"$1.out"
+}
+
+find_package_redis() {
+  cmake -S "${here}/cmake_find_package_redis" -B "${tmp}/find_package_redis-build" \
+    -DCMAKE_PREFIX_PATH="${prefix}" -DCOFLOW_EXPECTED_VERSION="${version}" &&
+    cmake --build "${tmp}/find_package_redis-build" &&
+    "${tmp}/find_package_redis-build/redis_consumer" >"$1.out"
+}
+
+# The connector's .pc file is in lib/pkgconfig (a compiled library), coflow.pc in share/; the
+# library is static, so it comes after the program on the command line.
+pkg_config_redis() {
+  local path="${prefix}/share/pkgconfig:${prefix}/lib/pkgconfig" flags
+  flags=$(PKG_CONFIG_PATH="${path}" pkg-config --cflags --libs coflow-redis) &&
+    [[ $(PKG_CONFIG_PATH="${path}" pkg-config --modversion coflow-redis) == "${version}" ]] &&
+    echo "flags: ${flags}" &&
+    g++ -std=c++20 "${here}/redis_main.cc" ${flags} -o "${tmp}/pkg-config-redis-consumer" &&
+    "${tmp}/pkg-config-redis-consumer" >"$1.out"
+}
+
+subdirectory_redis() {
+  "${tmp}/subdirectory-build/redis_consumer" >"$1.out"
 }
 
 bazel_workspace() {
@@ -106,6 +136,38 @@ check "cmake find_package" "${tmp}/find_package.log" install_and_find_package
 check "pkg-config" "${tmp}/pkg-config.log" pkg_config
 check "cmake subdirectory" "${tmp}/subdirectory.log" subdirectory
 check "bazel workspace" "${tmp}/bazel.log" bazel_workspace
+
+expected="${tmp}/redis_expected"
+check "cmake find_package redis" "${tmp}/find_package_redis.log" find_package_redis
+check "pkg-config redis" "${tmp}/pkg-config-redis.log" pkg_config_redis
+check "cmake subdirectory redis" "${tmp}/subdirectory_redis.log" subdirectory_redis
+
+# Without hiredis (pkg-config looking in an empty folder): COFLOW_REDIS=ON stops with a message
+# that says so, AUTO installs coflow without the connector, and a find_package that asks for
+# the connector there fails with a message that says why.
+redis_missing() {
+  local empty="${tmp}/no-pkgconfig"
+  mkdir -p "${empty}"
+  if PKG_CONFIG_LIBDIR="${empty}" cmake -S "${coflow}" -B "${tmp}/on-build" -DCOFLOW_REDIS=ON \
+    >"${tmp}/on.log" 2>&1 || ! grep -q "hiredis was not found" "${tmp}/on.log"; then
+    echo "COFLOW_REDIS=ON without hiredis did not stop with the expected message:"
+    cat "${tmp}/on.log"
+    return 1
+  fi
+  PKG_CONFIG_LIBDIR="${empty}" cmake -S "${coflow}" -B "${tmp}/auto-build" &&
+    cmake --install "${tmp}/auto-build" --prefix "${tmp}/prefix-no-redis" &&
+    [[ ! -e "${tmp}/prefix-no-redis/share/cmake/coflow/coflowRedisTargets.cmake" ]] || return 1
+  if cmake -S "${here}/cmake_find_package_redis" -B "${tmp}/find_package_no_redis-build" \
+    -DCMAKE_PREFIX_PATH="${tmp}/prefix-no-redis" -DCOFLOW_EXPECTED_VERSION="${version}" \
+    >"${tmp}/no-redis.log" 2>&1 ||
+    ! grep -q "installed without its Redis connector" "${tmp}/no-redis.log"; then
+    echo "find_package(coflow COMPONENTS redis) did not fail as expected:"
+    cat "${tmp}/no-redis.log"
+    return 1
+  fi
+  cp "${expected}" "$1.out"
+}
+check "redis connector missing" "${tmp}/redis_missing.log" redis_missing
 
 echo "${passed} passed, ${failed} failed"
 ((failed == 0))
