@@ -72,6 +72,7 @@
 
 #include "pipeline/compose.hpp"
 #include "pipeline/parallel/detail/async_push.hpp"
+#include "pipeline/parallel/detail/batch_filler.hpp"
 #include "pipeline/parallel/detail/spsc_ring.hpp"
 #include "pipeline/parallel/thread_boundary.hpp"
 #include "pipeline/stage.hpp"
@@ -151,21 +152,8 @@ class ordered_parallel_node final : public blocked_producer {
   // The batched path: runs of values copied into the batch at once.
   bool push_batch(std::span<const In> values) requires std::copy_constructible<In> {
     if (stopped_) return false;
-    while (!values.empty()) {
-      if (pending_.size() >= batch_size_) {
-        if (!guarded([&] { return dispatch(true); })) return false;
-        if (!pending_.empty()) {  // kept for a waiting push_async: the rest joins it
-          pending_.insert(pending_.end(), values.begin(), values.end());
-          return true;
-        }
-      }
-      const std::size_t n = std::min(values.size(), batch_size_ - pending_.size());
-      pending_.insert(pending_.end(), values.begin(),
-                      values.begin() + static_cast<std::ptrdiff_t>(n));
-      values = values.subspan(n);
-    }
-    if (pending_.size() < batch_size_) return true;
-    return guarded([&] { return dispatch(true); });
+    return append_in_batches(pending_, batch_size_, values,
+                             [&] { return guarded([&] { return dispatch(true); }); });
   }
 
   [[nodiscard]] bool done() const { return stopped_; }

@@ -53,6 +53,7 @@
 #include <vector>
 
 #include "pipeline/parallel/detail/async_push.hpp"
+#include "pipeline/parallel/detail/batch_filler.hpp"
 #include "pipeline/parallel/detail/spsc_ring.hpp"
 #include "pipeline/stage.hpp"
 
@@ -134,21 +135,7 @@ class boundary_node final : public blocked_producer {
   // The batched path: the values are copied into the batch in runs (one memmove for trivially
   // copyable values) instead of one push_back each.
   bool push_batch(std::span<const In> values) requires std::copy_constructible<In> {
-    while (!values.empty()) {
-      if (pending_.size() >= batch_size_) {
-        if (!send_pending()) return false;
-        if (!pending_.empty()) {  // kept for a waiting push_async: the rest joins it
-          pending_.insert(pending_.end(), values.begin(), values.end());
-          return true;
-        }
-      }
-      const std::size_t n = std::min(values.size(), batch_size_ - pending_.size());
-      pending_.insert(pending_.end(), values.begin(),
-                      values.begin() + static_cast<std::ptrdiff_t>(n));
-      values = values.subspan(n);
-    }
-    if (pending_.size() < batch_size_) return true;
-    return send_pending();
+    return append_in_batches(pending_, batch_size_, values, [this] { return send_pending(); });
   }
 
   // A failed downstream is not done: the next push that hands over a batch (or finish)
