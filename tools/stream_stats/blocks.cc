@@ -211,15 +211,23 @@ sample_batch parse_block(line_block block) {
     ++number;
     p = general_line(p, true);
   }
-  std::string_view key;
-  while (p != end) {
-    ++number;
-    if (const char* next = simple_rows.read(p, end, batch.values, key)) {
-      if (key_columns != 0) add_key_of_line(key);
-      p = next;
-    } else {
-      p = general_line(p, false);
+  auto parse_rows = [&]<bool EndsInNewline>() {
+    std::string_view key;
+    while (p != end) {
+      ++number;
+      if (const char* next = simple_rows.read<EndsInNewline>(p, end, batch.values, key)) {
+        if (key_columns != 0) add_key_of_line(key);
+        p = next;
+      } else {
+        p = general_line(p, false);
+      }
     }
+  };
+  // Every block but a stream's last ends with a line end, where every scan stops.
+  if (p != end && end[-1] == '\n') {
+    parse_rows.operator()<true>();
+  } else {
+    parse_rows.operator()<false>();
   }
   batch.lines = number;
   batch.failure = std::move(block.failure);

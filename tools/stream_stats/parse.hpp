@@ -78,25 +78,28 @@ parsed_number check_number(std::string_view text) noexcept;
 /// where it stopped, with the value in `value`, or null (with `value` unchanged) when what it
 /// read is no short decimal (no digit, more than 19 digits, an integer beyond 2^53). The caller
 /// decides whether the byte it stopped at may end the number: a row reader scans a field and
-/// reads its number in one pass.
+/// reads its number in one pass. With EndsInNewline, end[-1] is known to be '\n', which ends
+/// every number: the scan then never tests for `end`.
+template <bool EndsInNewline = false>
 inline const char* scan_short_decimal(const char* p, const char* const end,
                                       double& value) noexcept {
+  const auto more = [end](const char* q) { return EndsInNewline || q != end; };
   static constexpr double powers_of_ten[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,
                                              1e7,  1e8,  1e9,  1e10, 1e11, 1e12, 1e13,
                                              1e14, 1e15, 1e16, 1e17, 1e18, 1e19};
-  const bool negative = p != end && *p == '-';
+  const bool negative = more(p) && *p == '-';
   if (negative) ++p;
   const char* const first = p;
   std::uint64_t integer = 0;  // wraps past 19 digits, which are then refused
   auto digit_at = [](const char* q) {
     return static_cast<unsigned>(static_cast<unsigned char>(*q)) - '0';
   };
-  for (; p != end && digit_at(p) < 10; ++p) integer = integer * 10 + digit_at(p);
+  for (; more(p) && digit_at(p) < 10; ++p) integer = integer * 10 + digit_at(p);
   std::ptrdiff_t digits = p - first;
   std::ptrdiff_t decimals = 0;
-  if (p != end && *p == '.') {
+  if (more(p) && *p == '.') {
     const char* const fraction = ++p;
-    for (; p != end && digit_at(p) < 10; ++p) integer = integer * 10 + digit_at(p);
+    for (; more(p) && digit_at(p) < 10; ++p) integer = integer * 10 + digit_at(p);
     decimals = p - fraction;
     digits += decimals;
   }

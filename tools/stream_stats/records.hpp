@@ -178,32 +178,36 @@ class simple_csv_rows {
   [[nodiscard]] bool applies() const noexcept { return applies_; }
 
   /// read reads the row that starts at `p`, in a block whose bytes end at `end` (see above).
+  /// With EndsInNewline the caller knows that end[-1] is '\n' (every block but a stream's last
+  /// has that form): every line then ends before `end`, and no scan needs to test for it.
+  template <bool EndsInNewline = false>
   const char* read(const char* p, const char* const end, std::vector<double>& values,
                    std::string_view& key) const {
     if (!applies_) return nullptr;
+    const auto more = [end](const char* q) { return EndsInNewline || q != end; };
     std::string_view key_field;
     double value = 0;
     for (std::size_t i = 0;; ++i) {
       // A quote, maybe after blanks, makes a quoted field (split_csv's case).
-      if (p != end && (*p == '"' || *p == ' ' || *p == '\t')) return nullptr;
+      if (more(p) && (*p == '"' || *p == ' ' || *p == '\t')) return nullptr;
       if (i == value_) {
         const char* const start = p;
-        p = scan_short_decimal(p, end, value);
+        p = scan_short_decimal<EndsInNewline>(p, end, value);
         if (p == nullptr) return nullptr;
         if (i == key_) key_field = std::string_view(start, static_cast<std::size_t>(p - start));
       } else {
         const char* const start = p;
-        while (p != end && *p != delimiter_ && *p != '\n') ++p;
+        while (more(p) && *p != delimiter_ && *p != '\n') ++p;
         if (i == key_) key_field = std::string_view(start, static_cast<std::size_t>(p - start));
       }
       if (i == last_) break;
-      if (p == end || *p != delimiter_) return nullptr;  // too few fields, or "2.5e3", "2x"
+      if (!more(p) || *p != delimiter_) return nullptr;  // too few fields, or "2.5e3", "2x"
       ++p;
     }
     // Where the row ends: at its line's end, or after its last field needed, the rest unread.
     const char* next;
     bool line_ends = true;
-    if (p == end) {
+    if (!more(p)) {
       next = end;
     } else if (*p == '\n') {
       next = p + 1;
@@ -211,8 +215,8 @@ class simple_csv_rows {
       line_ends = false;
       const void* newline = std::memchr(p, '\n', static_cast<std::size_t>(end - p));
       next = newline != nullptr ? static_cast<const char*>(newline) + 1 : end;
-    } else if (*p == '\r' && (p + 1 == end || p[1] == '\n')) {
-      next = p + 1 == end ? end : p + 2;  // a number, then "\r\n": the "\r" is no part of it
+    } else if (*p == '\r' && (!more(p + 1) || p[1] == '\n')) {
+      next = more(p + 1) ? p + 2 : end;  // a number, then "\r\n": the "\r" is no part of it
     } else {
       return nullptr;  // the number goes on: "2.5e3", "2x", "1.2.3"
     }

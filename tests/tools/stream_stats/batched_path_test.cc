@@ -291,6 +291,16 @@ TEST(SimpleCsvRows, ReadsWhatParseCsvIntoReadsOrLeavesTheLineToIt) {
             std::string_view row_key = "x";
             const char* const next =
                 simple.read(text.data(), text.data() + text.size(), values, row_key);
+            if (text.ends_with('\n')) {
+              // The scans that trust the final line end read the same.
+              std::vector<double> guarded_values = {1};
+              std::string_view guarded_key = "x";
+              EXPECT_EQ(simple.read<true>(text.data(), text.data() + text.size(), guarded_values,
+                                          guarded_key),
+                        next);
+              EXPECT_EQ(guarded_values, values);
+              EXPECT_EQ(guarded_key, row_key);
+            }
             const auto [line, rest] = first_line(text);
             std::vector<csv_field> fields;
             std::vector<double> general_values = {1};
@@ -396,6 +406,11 @@ TEST(SimpleCsvRows, ReadPlainLinesAsParsePlainIntoDoes) {
       std::vector<double> values;
       std::string_view key;
       const char* const next = plain.read(text.data(), text.data() + text.size(), values, key);
+      if (text.ends_with('\n')) {
+        std::vector<double> guarded;
+        EXPECT_EQ(plain.read<true>(text.data(), text.data() + text.size(), guarded, key), next);
+        EXPECT_EQ(guarded, values);
+      }
       const auto [line, rest] = first_line(text);
       std::vector<double> general;
       const auto bad = parse_plain_into(input_line{1, line}, general);
