@@ -188,18 +188,17 @@ class simple_csv_rows {
     std::string_view key_field;
     double value = 0;
     for (std::size_t i = 0;; ++i) {
-      // A quote, maybe after blanks, makes a quoted field (split_csv's case).
-      if (more(p) && (*p == '"' || *p == ' ' || *p == '\t')) return nullptr;
+      const char* const start = p;
       if (i == value_) {
-        const char* const start = p;
+        // A quote or a blank first (a quoted field, split_csv's case) is no short decimal.
         p = scan_short_decimal<EndsInNewline>(p, end, value);
         if (p == nullptr) return nullptr;
-        if (i == key_) key_field = std::string_view(start, static_cast<std::size_t>(p - start));
       } else {
-        const char* const start = p;
-        while (more(p) && *p != delimiter_ && *p != '\n') ++p;
-        if (i == key_) key_field = std::string_view(start, static_cast<std::size_t>(p - start));
+        // A quote, maybe after blanks, makes a quoted field (split_csv's case).
+        if (more(p) && (*p == '"' || *p == ' ' || *p == '\t')) return nullptr;
+        p = field_end<EndsInNewline>(p, end);
       }
+      if (i == key_) key_field = std::string_view(start, static_cast<std::size_t>(p - start));
       if (i == last_) break;
       if (!more(p) || *p != delimiter_) return nullptr;  // too few fields, or "2.5e3", "2x"
       ++p;
@@ -236,6 +235,14 @@ class simple_csv_rows {
   }
 
  private:
+  // The first delimiter or '\n' from `p` on (or `end`).
+  template <bool EndsInNewline>
+  const char* field_end(const char* p, const char* const end) const noexcept {
+    const auto more = [end](const char* q) { return EndsInNewline || q != end; };
+    while (more(p) && *p != delimiter_ && *p != '\n') ++p;
+    return p;
+  }
+
   static constexpr bool is_blank_byte(char c) noexcept {
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';
   }
