@@ -180,9 +180,12 @@ class simple_csv_rows {
   /// read reads the row that starts at `p`, in a block whose bytes end at `end` (see above).
   /// With EndsInNewline the caller knows that end[-1] is '\n' (every block but a stream's last
   /// has that form): every line then ends before `end`, and no scan needs to test for it.
+  /// Always inlined: called once a row, its call and saved registers cost about 30 of the
+  /// row's 200 instructions.
   template <bool EndsInNewline = false>
-  const char* read(const char* p, const char* const end, std::vector<double>& values,
-                   std::string_view& key) const {
+  [[gnu::always_inline]] const char* read(const char* p, const char* const end,
+                                          std::vector<double>& values,
+                                          std::string_view& key) const {
     if (!applies_) return nullptr;
     const auto more = [end](const char* q) { return EndsInNewline || q != end; };
     std::string_view key_field;
