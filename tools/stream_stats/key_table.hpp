@@ -11,10 +11,10 @@
 // Semantics: find_or_add returns the value kept for `key`, a copy of `fresh` when the key is
 //   new. Keys are byte strings compared byte for byte. Entries stay in first-seen order; a
 //   reference to a value holds until the next find_or_add of a new key.
-// Cost: per lookup a hash of the key's 8-byte words (two overlapping loads for a key of 8 to 16
+// Cost: per lookup a hash of the key's 8-byte words (two overlapping loads for a key of 4 to 16
 //   bytes, no call), one probe of a slot array at most half full (a 32-bit tag and an index per
-//   slot, 8 bytes) and a comparison of the key (two loads for 8 to 16 bytes); a string is made
-//   only for a new key. Memory: an entry per key (its key string and value) and 16 to 32 bytes
+//   slot, 8 bytes) and a comparison of the key (fixed-size loads up to 16 bytes, memcmp beyond);
+//   a string is made only for a new key. Memory: an entry per key (its key string and value) and 16 to 32 bytes
 //   of slots. In stream_stats by 1000 keys, std::unordered_map (a node per key, std::hash's
 //   out-of-line Murmur over the bytes, memcmp) cost about 200 instructions a row; this table,
 //   with the batch loop around it, about 110 (callgrind).
