@@ -16,10 +16,10 @@ constexpr std::uint64_t progress_every = 65536;
 }  // namespace
 
 batch_statistics::batch_statistics(const std::shared_ptr<const statistics_config>& config,
-                                   std::size_t columns, bool grouped, std::uint64_t every,
-                                   report_writer* writer, progress* ticks, std::string name,
-                                   std::size_t shown)
-    : grouped_(grouped),
+                                   std::size_t columns, std::size_t key_columns,
+                                   std::uint64_t every, report_writer* writer, progress* ticks,
+                                   std::string name, std::size_t shown)
+    : key_columns_(key_columns),
       every_(every),
       writer_(writer),
       ticks_(ticks),
@@ -31,7 +31,7 @@ batch_statistics::batch_statistics(const std::shared_ptr<const statistics_config
 void batch_statistics::add(sample_batch&& batch) {
   const std::size_t rows = batch.rows();
   const double* values = batch.values.data();
-  if (grouped_) {
+  if (key_columns_ != 0) {
     for (std::size_t r = 0; r < rows; ++r) {
       groups_.find_or_add(batch.key(r), empty_).add_row(values + r * batch.columns, batch.columns);
     }
@@ -76,7 +76,7 @@ std::vector<group_row> batch_statistics::take_groups() {
   std::vector<std::pair<sample_key, std::size_t>> order;
   order.reserve(entries.size());
   for (std::size_t i = 0; i < entries.size(); ++i) {
-    order.emplace_back(decode_key(entries[i].key), i);
+    order.emplace_back(key_fields(entries[i].key, key_columns_), i);
   }
   std::sort(order.begin(), order.end(),
             [](const auto& a, const auto& b) { return a.first < b.first; });

@@ -4,7 +4,7 @@
 // in input order and keeps the overall statistics, each --by key's, the --every rows, the
 // progress line and the malformed lines, a batch at a time.
 //
-//   stream_stats::batch_statistics stats(config, 1, false, 0, &writer, nullptr, "data.txt", 5);
+//   stream_stats::batch_statistics stats(config, 1, 0, 0, &writer, nullptr, "data.txt", 5);
 //   for (stream_stats::line_block& block : stream_stats::read_blocks(file)) {
 //     stats.add(stream_stats::parse_block(std::move(block)));
 //   }
@@ -17,7 +17,7 @@
 //   `shown` of them kept. A batch that carries a read error ends the input: its reason
 //   is kept as read_lines states it ("NAME: read error after line N: reason").
 // Cost: per batch, a loop over its values per column; with --by one key_table lookup per
-//   sample, of the key's bytes as the parser left them; take_groups sorts the keys once.
+//   sample, of the key's bytes where the block holds them; take_groups sorts the keys once.
 // Exceptions: what the writer throws (output_error), and what allocation throws.
 #pragma once
 
@@ -38,11 +38,12 @@ namespace stream_stats {
 /// batch_statistics is the fused statistics node of the batched path (see above).
 class batch_statistics {
  public:
-  /// `writer` receives the --every rows (every 0: none); `ticks`, if not null, the progress;
-  /// `name` names the input in a read error; the first `shown` malformed lines are kept.
+  /// `key_columns` is the number of --by columns (0: no keys); `writer` receives the --every
+  /// rows (every 0: none); `ticks`, if not null, the progress; `name` names the input in a read
+  /// error; the first `shown` malformed lines are kept.
   batch_statistics(const std::shared_ptr<const statistics_config>& config, std::size_t columns,
-                   bool grouped, std::uint64_t every, report_writer* writer, progress* ticks,
-                   std::string name, std::size_t shown);
+                   std::size_t key_columns, std::uint64_t every, report_writer* writer,
+                   progress* ticks, std::string name, std::size_t shown);
 
   /// add takes the next batch.
   void add(sample_batch&& batch);
@@ -58,7 +59,7 @@ class batch_statistics {
   std::vector<group_row> take_groups();
 
  private:
-  bool grouped_;
+  std::size_t key_columns_;
   std::uint64_t every_;
   report_writer* writer_;
   progress* ticks_;

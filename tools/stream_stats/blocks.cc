@@ -38,14 +38,15 @@ sample_batch buffer_pool::take_batch() {
 
 void buffer_pool::give(sample_batch&& batch) {
   batch.values.clear();
+  batch.text.clear();
   batch.keys.clear();
-  batch.key_ends.clear();
   batch.bad.clear();
   batch.columns = 1;
   batch.lines = 0;
   batch.failure.reset();
   batch.pool.reset();
   const std::lock_guard lock(mutex_);
+  if (texts_.size() < max_kept) texts_.push_back(std::move(batch.text));
   if (batches_.size() < max_kept) batches_.push_back(std::move(batch));
 }
 
@@ -116,19 +117,40 @@ coflow::generator<line_block> read_blocks(std::istream& in, std::uint64_t* bytes
   }
 }
 
+sample_key key_fields(std::string_view key, std::size_t key_columns) {
+  if (key_columns == 1) return sample_key{std::string(key)};
+  return decode_key(key);
+}
+
 sample_batch parse_block(line_block block) {
   sample_batch batch = block.pool ? block.pool->take_batch() : sample_batch();
   batch.pool = block.pool;
   const resolved_columns* columns = block.columns.get();
   if (columns != nullptr) batch.columns = std::max<std::size_t>(columns->values.size(), 1);
-  const bool keyed = columns != nullptr && !columns->keys.empty();
+  const std::size_t key_columns = columns != nullptr ? columns->keys.size() : 0;
+  const std::string_view text = block.text;
+  const char* const end = text.data() + text.size();
+  // Keys that are no bytes of a line, to follow the lines in the batch's text.
+  std::string made_keys;
+  auto add_key_of_line = [&](std::string_view key) {
+    batch.keys.push_back({static_cast<std::size_t>(key.data() - text.data()), key.size()});
+  };
+  auto add_made_key = [&](std::size_t begin) {
+    batch.keys.push_back({text.size() + begin, made_keys.size() - begin});
+  };
+
   // The records parsed before (the first lines, while the columns were found).
   for (record& r : block.parsed) {
     if (auto* s = std::get_if<sample>(&r)) {
       batch.values.insert(batch.values.end(), s->values.begin(), s->values.end());
-      if (keyed) {
-        for (const std::string& field : s->key) append_key_field(batch.keys, field);
-        batch.key_ends.push_back(batch.keys.size());
+      if (key_columns != 0) {
+        const std::size_t begin = made_keys.size();
+        if (key_columns == 1) {
+          made_keys += s->key.front();
+        } else {
+          for (const std::string& field : s->key) append_key_field(made_keys, field);
+        }
+        add_made_key(begin);
       }
     } else {
       batch.bad.push_back(std::get<malformed>(std::move(r)));
@@ -137,40 +159,80 @@ sample_batch parse_block(line_block block) {
   batch.lines = block.parsed_lines;
 
   // A line of a few bytes each, at most: a guess that spares most reallocations.
-  batch.values.reserve(batch.values.size() + block.text.size() / 8 * batch.columns);
+  batch.values.reserve(batch.values.size() + text.size() / 8 * batch.columns);
+  if (key_columns != 0) batch.keys.reserve(batch.keys.size() + text.size() / 8);
   std::vector<csv_field> fields;
+  std::string scratch;
   const simple_csv_rows simple_rows =
-      columns != nullptr ? simple_csv_rows(*columns) : simple_csv_rows(resolved_columns{});
+      columns != nullptr ? simple_csv_rows(*columns) : simple_csv_rows::plain_lines();
   std::uint64_t number = batch.lines;
-  each_line(block.text, block.stream_start, [&](std::string_view text, std::size_t) {
-    const input_line line{++number, text};
+  // A line that simple_rows leaves, found as each_line finds it: the line ends at "\n" (or the
+  // text's end), without a "\r" before it, and the stream's first line without a byte order mark.
+  auto general_line = [&](const char* p, bool stream_first) {
+    const void* newline = std::memchr(p, '\n', static_cast<std::size_t>(end - p));
+    const char* const line_end = newline != nullptr ? static_cast<const char*>(newline) : end;
+    std::string_view line_text(p, static_cast<std::size_t>(line_end - p));
+    if (!line_text.empty() && line_text.back() == '\r') line_text.remove_suffix(1);
+    if (stream_first && line_text.starts_with("\xEF\xBB\xBF")) line_text.remove_prefix(3);
+    const input_line line{number, line_text};
     std::optional<malformed> bad;
     if (columns == nullptr) {
       double value;
-      if (read_simple_number(text, value)) {
+      if (read_simple_number(line_text, value)) {
         batch.values.push_back(value);
-        return true;
+      } else {
+        bad = parse_plain_into(line, batch.values);
       }
-      bad = parse_plain_into(line, batch.values);
     } else {
-      if (simple_rows.read(text, batch.values, batch.keys)) {
-        if (keyed) batch.key_ends.push_back(batch.keys.size());
-        return true;
-      }
-      const std::size_t key_begin = batch.keys.size();
-      bad = parse_csv_into(line, *columns, fields, batch.values, batch.keys);
-      if (bad) {
-        batch.keys.resize(key_begin);
-      } else if (keyed) {
-        batch.key_ends.push_back(batch.keys.size());
+      bad = parse_csv_into(line, *columns, fields, batch.values);
+      if (!bad && key_columns == 1) {
+        const std::string_view key = key_text(fields[columns->keys.front()], scratch);
+        if (key.data() == scratch.data()) {
+          const std::size_t begin = made_keys.size();
+          made_keys += key;
+          add_made_key(begin);
+        } else {
+          add_key_of_line(key);
+        }
+      } else if (!bad && key_columns > 1) {
+        const std::size_t begin = made_keys.size();
+        for (std::size_t index : columns->keys) {
+          append_key_field(made_keys, key_text(fields[index], scratch));
+        }
+        add_made_key(begin);
       }
     }
     if (bad) batch.bad.push_back(std::move(*bad));
-    return true;
-  });
+    return newline != nullptr ? line_end + 1 : line_end;
+  };
+
+  const char* p = text.data();
+  if (block.stream_start && p != end) {
+    ++number;
+    p = general_line(p, true);
+  }
+  auto parse_rows = [&]<bool EndsInNewline>() {
+    std::string_view key;
+    while (p != end) {
+      ++number;
+      if (const char* next = simple_rows.read<EndsInNewline>(p, end, batch.values, key)) {
+        if (key_columns != 0) add_key_of_line(key);
+        p = next;
+      } else {
+        p = general_line(p, false);
+      }
+    }
+  };
+  // Every block but a stream's last ends with a line end, where every scan stops.
+  if (p != end && end[-1] == '\n') {
+    parse_rows.operator()<true>();
+  } else {
+    parse_rows.operator()<false>();
+  }
   batch.lines = number;
   batch.failure = std::move(block.failure);
-  if (block.pool) block.pool->give(std::move(block.text));
+  batch.text = std::move(block.text);
+  batch.text += made_keys;
   return batch;
 }
 

@@ -11,10 +11,10 @@
 // Semantics: find_or_add returns the value kept for `key`, a copy of `fresh` when the key is
 //   new. Keys are byte strings compared byte for byte. Entries stay in first-seen order; a
 //   reference to a value holds until the next find_or_add of a new key.
-// Cost: per lookup a hash of the key's 8-byte words (two overlapping loads for a key of 8 to 16
+// Cost: per lookup a hash of the key's 8-byte words (two overlapping loads for a key of 4 to 16
 //   bytes, no call), one probe of a slot array at most half full (a 32-bit tag and an index per
-//   slot, 8 bytes) and a comparison of the key (two loads for 8 to 16 bytes); a string is made
-//   only for a new key. Memory: an entry per key (its key string and value) and 16 to 32 bytes
+//   slot, 8 bytes) and a comparison of the key (fixed-size loads up to 16 bytes, memcmp beyond);
+//   a string is made only for a new key. Memory: an entry per key (its key string and value) and 16 to 32 bytes
 //   of slots. In stream_stats by 1000 keys, std::unordered_map (a node per key, std::hash's
 //   out-of-line Murmur over the bytes, memcmp) cost about 200 instructions a row; this table,
 //   with the batch loop around it, about 110 (callgrind).
@@ -40,6 +40,12 @@ inline std::uint64_t load_word(const char* p) noexcept {
   return word;
 }
 
+inline std::uint32_t load_half_word(const char* p) noexcept {
+  std::uint32_t word;
+  std::memcpy(&word, p, sizeof word);
+  return word;
+}
+
 // MurmurHash3's finalizer: every input bit reaches every output bit.
 inline std::uint64_t mix_bits(std::uint64_t h) noexcept {
   h ^= h >> 33;
@@ -58,8 +64,8 @@ inline std::uint64_t mix_word(std::uint64_t h, std::uint64_t word) noexcept {
 }  // namespace detail
 
 /// hash_key hashes a key's bytes with fixed-size loads only: a key of 8 bytes or more as its
-/// 8-byte words, the last one overlapping the one before (a length-prefixed --by key is at
-/// least 8 bytes); a shorter key as two overlapping 4-byte words, or its bytes.
+/// 8-byte words, the last one overlapping the one before; a shorter key (a --by field such as
+/// "k17") as two overlapping 4-byte words, or its bytes.
 inline std::uint64_t hash_key(std::string_view key) noexcept {
   const char* p = key.data();
   std::size_t n = key.size();
@@ -72,11 +78,9 @@ inline std::uint64_t hash_key(std::string_view key) noexcept {
     }
     h = detail::mix_word(h, detail::load_word(p + n - 8));
   } else if (n >= 4) {
-    std::uint32_t first;
-    std::uint32_t last;
-    std::memcpy(&first, p, sizeof first);
-    std::memcpy(&last, p + n - 4, sizeof last);
-    h = detail::mix_word(h, (std::uint64_t{first} << 32) | last);
+    const std::uint64_t first = detail::load_half_word(p);
+    const std::uint64_t last = detail::load_half_word(p + n - 4);
+    h = detail::mix_word(h, (first << 32) | last);
   } else if (n > 0) {
     const auto byte = [p](std::size_t i) {
       return std::uint64_t{static_cast<unsigned char>(p[i])};
@@ -86,15 +90,24 @@ inline std::uint64_t hash_key(std::string_view key) noexcept {
   return detail::mix_bits(h);
 }
 
-/// same_key compares two keys' bytes; two loads each for keys of 8 to 16 bytes, memcmp beyond.
+/// same_key compares two keys' bytes with fixed-size loads up to 16 bytes (two overlapping
+/// words of 8 or 4 bytes, or the bytes of a key of 1 to 3), memcmp beyond.
 inline bool same_key(std::string_view a, std::string_view b) noexcept {
   const std::size_t n = a.size();
   if (n != b.size()) return false;
-  if (n >= 8 && n <= 16) {
-    return detail::load_word(a.data()) == detail::load_word(b.data()) &&
-           detail::load_word(a.data() + n - 8) == detail::load_word(b.data() + n - 8);
+  const char* const x = a.data();
+  const char* const y = b.data();
+  if (n >= 8) {
+    if (n > 16) return std::memcmp(x, y, n) == 0;
+    return detail::load_word(x) == detail::load_word(y) &&
+           detail::load_word(x + n - 8) == detail::load_word(y + n - 8);
   }
-  return n == 0 || std::memcmp(a.data(), b.data(), n) == 0;
+  if (n >= 4) {
+    return detail::load_half_word(x) == detail::load_half_word(y) &&
+           detail::load_half_word(x + n - 4) == detail::load_half_word(y + n - 4);
+  }
+  // 1 to 3 bytes: the first, the middle and the last are all of them.
+  return n == 0 || (x[0] == y[0] && x[n / 2] == y[n / 2] && x[n - 1] == y[n - 1]);
 }
 
 /// key_table maps byte-string keys to values (see above).

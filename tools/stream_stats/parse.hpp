@@ -73,40 +73,55 @@ struct parsed_number {
 /// (1e-400) reads as the nearest double, as strtod reads it: zero, or a subnormal.
 parsed_number check_number(std::string_view text) noexcept;
 
-/// read_short_decimal reads a plain decimal, an optional '-', then digits with at most one '.'
-/// (no exponent), of at most 19 digits whose integer (the digits without the point) is at most
-/// 2^53 and with at most 22 digits after the point: such a number is that integer divided by a
-/// power of ten, both exact doubles, and one IEEE division rounds the quotient correctly, to
-/// the double std::from_chars gives, bit for bit ("-0.0" too). It returns false, with `value`
-/// unchanged, for any other text. About 5 instructions a character where from_chars takes
-/// about 160 a number.
-inline bool read_short_decimal(std::string_view text, double& value) noexcept {
-  static constexpr double powers_of_ten[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
-                                             1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-                                             1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
-  const char* p = text.data();
-  const char* const end = p + text.size();
-  const bool negative = p != end && *p == '-';
+/// scan_short_decimal reads a short decimal (see read_short_decimal) at the start of [p, end):
+/// an optional '-', then digits with at most one '.', up to the first other byte. It returns
+/// where it stopped, with the value in `value`, or null (with `value` unchanged) when what it
+/// read is no short decimal (no digit, more than 19 digits, an integer beyond 2^53). The caller
+/// decides whether the byte it stopped at may end the number: a row reader scans a field and
+/// reads its number in one pass. With EndsInNewline, end[-1] is known to be '\n', which ends
+/// every number: the scan then never tests for `end`.
+template <bool EndsInNewline = false>
+inline const char* scan_short_decimal(const char* p, const char* const end,
+                                      double& value) noexcept {
+  const auto more = [end](const char* q) { return EndsInNewline || q != end; };
+  static constexpr double powers_of_ten[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,
+                                             1e7,  1e8,  1e9,  1e10, 1e11, 1e12, 1e13,
+                                             1e14, 1e15, 1e16, 1e17, 1e18, 1e19};
+  const bool negative = more(p) && *p == '-';
   if (negative) ++p;
+  const char* const first = p;
   std::uint64_t integer = 0;  // wraps past 19 digits, which are then refused
-  int digits = 0;
-  const char* point = nullptr;
-  for (; p != end; ++p) {
-    const unsigned digit = static_cast<unsigned>(static_cast<unsigned char>(*p)) - '0';
-    if (digit < 10) {
-      integer = integer * 10 + digit;
-      ++digits;
-    } else if (*p == '.' && point == nullptr) {
-      point = p;
-    } else {
-      return false;
-    }
+  auto digit_at = [](const char* q) {
+    return static_cast<unsigned>(static_cast<unsigned char>(*q)) - '0';
+  };
+  for (; more(p) && digit_at(p) < 10; ++p) integer = integer * 10 + digit_at(p);
+  std::ptrdiff_t digits = p - first;
+  std::ptrdiff_t decimals = 0;
+  if (more(p) && *p == '.') {
+    const char* const fraction = ++p;
+    for (; more(p) && digit_at(p) < 10; ++p) integer = integer * 10 + digit_at(p);
+    decimals = p - fraction;
+    digits += decimals;
   }
-  if (digits == 0 || digits > 19 || integer > (std::uint64_t{1} << 53)) return false;
-  const std::ptrdiff_t decimals = point != nullptr ? end - point - 1 : 0;
-  if (decimals > 22) return false;
+  // At most 19 digits: at most 19 decimals, and 10^19 is exact.
+  if (digits == 0 || digits > 19 || integer > (std::uint64_t{1} << 53)) return nullptr;
   const double magnitude = static_cast<double>(integer) / powers_of_ten[decimals];
   value = negative ? -magnitude : magnitude;
+  return p;
+}
+
+/// read_short_decimal reads a plain decimal, an optional '-', then digits with at most one '.'
+/// (no exponent), of at most 19 digits whose integer (the digits without the point) is at most
+/// 2^53: such a number is that integer divided by a power of ten, both exact doubles, and one
+/// IEEE division rounds the quotient correctly, to the double std::from_chars gives, bit for bit
+/// ("-0.0" too). It returns false, with `value` unchanged, for any other text. About 5
+/// instructions a character where from_chars takes about 160 a number.
+inline bool read_short_decimal(std::string_view text, double& value) noexcept {
+  const char* const end = text.data() + text.size();
+  double read;
+  const char* const stop = scan_short_decimal(text.data(), end, read);
+  if (stop == nullptr || stop != end) return false;
+  value = read;
   return true;
 }
 

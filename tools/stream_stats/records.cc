@@ -146,30 +146,39 @@ record parse_csv_line(const input_line& line, const resolved_columns& columns,
 }
 
 std::optional<malformed> parse_csv_into(const input_line& line, const resolved_columns& columns,
-                                        std::vector<csv_field>& fields, std::vector<double>& values,
-                                        std::string& key) {
+                                        std::vector<csv_field>& fields,
+                                        std::vector<double>& values) {
   double time = 0;
-  auto add_key = [&key](const csv_field& field) {
-    // A field's value is a view of the line unless doubled quotes must be undone.
-    if (!field.quoted) {
-      append_key_field(key, trim(field.text));
-    } else if (field.text.find("\"\"") == std::string_view::npos) {
-      append_key_field(key, field.text);
-    } else {
-      append_key_field(key, unquote(field));
-    }
-  };
-  return read_csv_line(line, columns, fields, values, add_key, time);
+  return read_csv_line(
+      line, columns, fields, values, [](const csv_field&) {}, time);
+}
+
+std::string_view key_text(const csv_field& field, std::string& scratch) {
+  if (!field.quoted) return trim(field.text);
+  if (field.text.find("\"\"") == std::string_view::npos) return field.text;
+  scratch = unquote(field);
+  return scratch;
 }
 
 simple_csv_rows::simple_csv_rows(const resolved_columns& columns) noexcept
     : delimiter_(columns.delimiter) {
-  applies_ = columns.values.size() == 1 && columns.keys.size() <= 1 && !columns.time;
+  // A delimiter that a number may hold ("1.5" split on '.') leaves every row to split_csv.
+  const bool number_byte =
+      (delimiter_ >= '0' && delimiter_ <= '9') || delimiter_ == '.' || delimiter_ == '-';
+  applies_ =
+      columns.values.size() == 1 && columns.keys.size() <= 1 && !columns.time && !number_byte;
   if (!applies_) return;
   value_ = columns.values.front();
   keyed_ = !columns.keys.empty();
   key_ = keyed_ ? columns.keys.front() : value_;
   last_ = std::max(value_, key_);
+}
+
+simple_csv_rows simple_csv_rows::plain_lines() noexcept {
+  simple_csv_rows rows;
+  rows.delimiter_ = '\n';  // one field: the line
+  rows.applies_ = true;
+  return rows;
 }
 
 void append_key_field(std::string& key, std::string_view field) {

@@ -31,6 +31,7 @@
 
 #include <boost/container/small_vector.hpp>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -138,64 +139,118 @@ record parse_csv_line(const input_line& line, const resolved_columns& columns,
                       std::vector<csv_field>& fields);
 
 /// parse_csv_into is parse_csv_line for a batch: a sample's values are appended to `values`
-/// and its key fields to `key`, each by append_key_field (its time is checked, not kept); a
-/// malformed line is returned, with `values` as it was (`key` may have grown).
+/// (its time is checked, not kept), and `fields` keeps the line's fields, among them its key
+/// fields (see key_text); a malformed line is returned, with `values` as it was.
 std::optional<malformed> parse_csv_into(const input_line& line, const resolved_columns& columns,
-                                        std::vector<csv_field>& fields, std::vector<double>& values,
-                                        std::string& key);
+                                        std::vector<csv_field>& fields,
+                                        std::vector<double>& values);
+
+/// key_text returns a --by field's value, unquote's: a view of the field's own bytes (trimmed,
+/// or inside its quotes) wherever it is one, so that a batch's key needs no copy; only a quoted
+/// field with doubled quotes is unquoted into `scratch`, and the view is of `scratch` then.
+std::string_view key_text(const csv_field& field, std::string& scratch);
 
 /// append_key_field appends one field of a --by key to `key`, its bytes after their count: a
-/// key of any fields is then one string, hashed and compared as such, that decode_key turns
+/// key of several fields is then one string, hashed and compared as such, that decode_key turns
 /// back into the fields.
 void append_key_field(std::string& key, std::string_view field);
 
-/// simple_csv_rows reads the common CSV row in one pass, without a field vector: with one value
-/// column, at most one key column and no time column, a row whose fields up to the last of
-/// those two start with neither a blank nor a quote, whose value field read_simple_number reads
-/// and whose key field has no blank at either end. `read` appends such a row's value to
-/// `values` and its key to `key`, exactly as parse_csv_into would, and returns true; it returns
-/// false, having changed nothing, for every other line, which then takes parse_csv_into's path
-/// (quotes, blanks, missing fields, other numbers, malformed lines).
+/// simple_csv_rows reads the common row of a block in one pass over its bytes, finding the
+/// fields, the number and the line's end at once, without a field vector or a second scan:
+/// with one value column, at most one key column and no time column (or, from plain_lines(),
+/// lines of one number), a row whose fields up to the last of those two start with neither a
+/// blank nor a quote, whose value field is a short decimal (scan_short_decimal) and whose key
+/// field has no blank at either end. For such a row, `read` appends the value to `values`, sets
+/// `key` to the key field (a view of the block's bytes), exactly as parse_csv_into and key_text
+/// (or parse_plain_into) read them, and returns where the next line starts. For every other row
+/// it returns null, having changed nothing: that row then takes the general path, each_line's
+/// line and parse_csv_into's fields (quotes, blanks, missing fields, other numbers, malformed
+/// lines). A byte order mark is each_line's to skip: a stream's first line takes the general
+/// path.
 class simple_csv_rows {
  public:
   explicit simple_csv_rows(const resolved_columns& columns) noexcept;
 
+  /// plain_lines reads lines that hold one number each, as parse_plain_into does.
+  static simple_csv_rows plain_lines() noexcept;
+
   /// applies is whether the columns have the shape `read` reads; if not, `read` is never true.
   [[nodiscard]] bool applies() const noexcept { return applies_; }
 
-  bool read(std::string_view line, std::vector<double>& values, std::string& key) const {
-    if (!applies_) return false;
-    const char* p = line.data();
-    const char* const end = p + line.size();
-    std::string_view value_field;
+  /// read reads the row that starts at `p`, in a block whose bytes end at `end` (see above).
+  /// With EndsInNewline the caller knows that end[-1] is '\n' (every block but a stream's last
+  /// has that form): every line then ends before `end`, and no scan needs to test for it.
+  /// Always inlined: called once a row, its call and saved registers cost about 30 of the
+  /// row's 200 instructions.
+  template <bool EndsInNewline = false>
+  [[gnu::always_inline]] const char* read(const char* p, const char* const end,
+                                          std::vector<double>& values,
+                                          std::string_view& key) const {
+    if (!applies_) return nullptr;
+    const auto more = [end](const char* q) { return EndsInNewline || q != end; };
     std::string_view key_field;
+    double value = 0;
     for (std::size_t i = 0;; ++i) {
-      // A quote, maybe after blanks, makes a quoted field (split_csv's case).
-      if (p != end && (*p == '"' || *p == ' ' || *p == '\t')) return false;
       const char* const start = p;
-      while (p != end && *p != delimiter_) ++p;
-      const std::string_view field(start, static_cast<std::size_t>(p - start));
-      if (i == value_) value_field = field;
-      if (i == key_) key_field = field;
+      if (i == value_) {
+        // A quote or a blank first (a quoted field, split_csv's case) is no short decimal.
+        p = scan_short_decimal<EndsInNewline>(p, end, value);
+        if (p == nullptr) return nullptr;
+      } else {
+        // A quote, maybe after blanks, makes a quoted field (split_csv's case).
+        if (more(p) && (*p == '"' || *p == ' ' || *p == '\t')) return nullptr;
+        p = field_end<EndsInNewline>(p, end);
+      }
+      if (i == key_) key_field = std::string_view(start, static_cast<std::size_t>(p - start));
       if (i == last_) break;
-      if (p == end) return false;  // too few fields
+      if (!more(p) || *p != delimiter_) return nullptr;  // too few fields, or "2.5e3", "2x"
       ++p;
     }
-    if (keyed_ && !key_field.empty() &&
-        (is_blank_byte(key_field.front()) || is_blank_byte(key_field.back()))) {
-      return false;  // parse_csv_into trims them
+    // Where the row ends: at its line's end, or after its last field needed, the rest unread.
+    const char* next;
+    bool line_ends = true;
+    if (!more(p)) {
+      next = end;
+    } else if (*p == '\n') {
+      next = p + 1;
+    } else if (*p == delimiter_) {
+      line_ends = false;
+      const void* newline = std::memchr(p, '\n', static_cast<std::size_t>(end - p));
+      next = newline != nullptr ? static_cast<const char*>(newline) + 1 : end;
+    } else if (*p == '\r' && (!more(p + 1) || p[1] == '\n')) {
+      next = more(p + 1) ? p + 2 : end;  // a number, then "\r\n": the "\r" is no part of it
+    } else {
+      return nullptr;  // the number goes on: "2.5e3", "2x", "1.2.3"
     }
-    double value;
-    if (!read_simple_number(value_field, value)) return false;
+    if (keyed_) {
+      // A key that ends the line: each_line drops a "\r" before the "\n".
+      if (key_ == last_ && line_ends && !key_field.empty() && key_field.back() == '\r') {
+        key_field.remove_suffix(1);
+      }
+      if (!key_field.empty() &&
+          (is_blank_byte(key_field.front()) || is_blank_byte(key_field.back()))) {
+        return nullptr;  // parse_csv_into trims them
+      }
+    }
     values.push_back(value);
-    if (keyed_) append_key_field(key, key_field);
-    return true;
+    key = key_field;
+    return next;
   }
 
  private:
+  // The first delimiter or '\n' from `p` on (or `end`).
+  template <bool EndsInNewline>
+  const char* field_end(const char* p, const char* const end) const noexcept {
+    const auto more = [end](const char* q) { return EndsInNewline || q != end; };
+    while (more(p) && *p != delimiter_ && *p != '\n') ++p;
+    return p;
+  }
+
   static constexpr bool is_blank_byte(char c) noexcept {
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';
   }
+
+  simple_csv_rows() = default;
 
   std::size_t value_ = 0;
   std::size_t key_ = 0;

@@ -381,7 +381,7 @@ report compute_blocks(const options& o, coflow::generator<line_block> blocks, st
   header_info header;
   writer.use_labels(&header);
   batch_statistics stats(statistics_for(o), std::max<std::size_t>(config.value_columns.size(), 1),
-                         !o.by.empty(), o.every, &writer, ticks, std::move(name), shown_malformed);
+                         o.by.size(), o.every, &writer, ticks, std::move(name), shown_malformed);
   using namespace coflow;
   auto parse = ops::transform([](line_block&& block) { return parse_block(std::move(block)); });
   auto consume = sinks::for_each([&stats](sample_batch&& batch) { stats.add(std::move(batch)); });

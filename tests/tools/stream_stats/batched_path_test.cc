@@ -179,7 +179,7 @@ TEST(ParseBlock, KeepsEachSamplesKeyFieldsAsDecodeKeyGivesThemBack) {
   block.text = "north, x ,1\n\"a\"\"b\",,2\n,\"\",3\nshort,4\n";
   const sample_batch batch = parse_block(std::move(block));
   EXPECT_EQ(batch.values, (std::vector<double>{1, 2, 3}));
-  ASSERT_EQ(batch.key_ends.size(), 3u);
+  ASSERT_EQ(batch.keys.size(), 3u);
   EXPECT_EQ(decode_key(batch.key(0)), (sample_key{"north", "x"}));
   EXPECT_EQ(decode_key(batch.key(1)), (sample_key{"a\"b", ""}));
   EXPECT_EQ(decode_key(batch.key(2)), (sample_key{"", ""}));
@@ -198,17 +198,75 @@ TEST(ParseBlock, KeepsEachSamplesKeyFieldsAsDecodeKeyGivesThemBack) {
 // Lines at the edges of simple_csv_rows' shape: quotes, blanks, missing and empty fields, other
 // numbers, more fields than needed.
 const std::vector<std::string>& edge_lines() {
-  static const std::vector<std::string> lines = {
-      "k1,2.5",   "k1,2.5,x", "x,k1,3",   "k1,-0.25",   ".5,k",
-      "k,5.",     "k1,2.5e3", "k1,1e999", "k1,1e-400",  "k1,+2",
-      "k1, 2",    "k1,2 ",    " k1,2",    "k1 ,2",      "\tk1,2",
-      "k1\r,2",   "\rk1,2",   "\"k1\",2", " \"k1\",2",  "\"k,1\",2,3",
-      "k1,\"2\"", "k\"1,2",   "k1,2\"",   ",2",         "k1,",
-      ",",        "",         " ",        "k1",         "2",
-      "k1;2",     "k1;2;x",   "k1\t2",    "k1 2",       "k1,nan",
-      "k1,inf",   "k1,0x10",  "k1,2,,",   "\xff\xfe,2", "k\xc3\xb6,2",
-      "k1,2\r",   "k1,--2",   "k1,2.5.1", "k1,-",       "a,b,c,d,e,f,7"};
+  static const std::vector<std::string> lines = {"k1,2.5",
+                                                 "k1,2.5,x",
+                                                 "x,k1,3",
+                                                 "k1,-0.25",
+                                                 ".5,k",
+                                                 "k,5.",
+                                                 "k1,2.5e3",
+                                                 "k1,1e999",
+                                                 "k1,1e-400",
+                                                 "k1,+2",
+                                                 "k1, 2",
+                                                 "k1,2 ",
+                                                 " k1,2",
+                                                 "k1 ,2",
+                                                 "\tk1,2",
+                                                 "k1\r,2",
+                                                 "\rk1,2",
+                                                 "\"k1\",2",
+                                                 " \"k1\",2",
+                                                 "\"k,1\",2,3",
+                                                 "k1,\"2\"",
+                                                 "k\"1,2",
+                                                 "k1,2\"",
+                                                 ",2",
+                                                 "k1,",
+                                                 ",",
+                                                 "",
+                                                 " ",
+                                                 "k1",
+                                                 "2",
+                                                 "k1;2",
+                                                 "k1;2;x",
+                                                 "k1\t2",
+                                                 "k1 2",
+                                                 "k1,nan",
+                                                 "k1,inf",
+                                                 "k1,0x10",
+                                                 "k1,2,,",
+                                                 "\xff\xfe,2",
+                                                 "k\xc3\xb6,2",
+                                                 "k1,2\r",
+                                                 "k1,--2",
+                                                 "k1,2.5.1",
+                                                 "k1,-",
+                                                 "a,b,c,d,e,f,7",
+                                                 "2,k1",
+                                                 "2,k1\r",
+                                                 "2,k1\r\r",
+                                                 "2, k1",
+                                                 "2,",
+                                                 "a-key-longer-than-sixteen-bytes,2",
+                                                 "2,a-key-longer-than-sixteen-bytes"};
   return lines;
+}
+
+// The first line of `text` as each_line finds it, and where the next one starts.
+std::pair<std::string_view, std::size_t> first_line(std::string_view text) {
+  std::pair<std::string_view, std::size_t> found;
+  each_line(text, false, [&](std::string_view line, std::size_t rest) {
+    found = {line, rest};
+    return false;
+  });
+  return found;
+}
+
+// The edge lines as the start of a block: the whole text, a line end, a "\r\n", more lines.
+const std::vector<std::string>& line_ends() {
+  static const std::vector<std::string> ends = {"", "\n", "\r\n", "\nk2,3\n", "\r\n\n"};
+  return ends;
 }
 
 TEST(SimpleCsvRows, ReadsWhatParseCsvIntoReadsOrLeavesTheLineToIt) {
@@ -226,35 +284,54 @@ TEST(SimpleCsvRows, ReadsWhatParseCsvIntoReadsOrLeavesTheLineToIt) {
         }
         const simple_csv_rows simple(columns);
         ASSERT_TRUE(simple.applies());
-        for (const std::string& text : edge_lines()) {
-          std::vector<double> values = {1};
-          std::string keys = "x";
-          const bool read = simple.read(text, values, keys);
-          std::vector<csv_field> fields;
-          std::vector<double> general_values = {1};
-          std::string general_keys = "x";
-          const auto bad =
-              parse_csv_into(input_line{1, text}, columns, fields, general_values, general_keys);
-          const std::string what = shown_text(text) + " delimiter " + shown_text({&delimiter, 1}) +
-                                   " value " + std::to_string(value) + " key " +
-                                   std::to_string(key);
-          if (!read) {
-            EXPECT_EQ(values, std::vector<double>{1}) << what;
-            EXPECT_EQ(keys, "x") << what;
-            continue;
+        for (const std::string& edge : edge_lines()) {
+          for (const std::string& line_end : line_ends()) {
+            const std::string text = edge + line_end;
+            std::vector<double> values = {1};
+            std::string_view row_key = "x";
+            const char* const next =
+                simple.read(text.data(), text.data() + text.size(), values, row_key);
+            if (text.ends_with('\n')) {
+              // The scans that trust the final line end read the same.
+              std::vector<double> guarded_values = {1};
+              std::string_view guarded_key = "x";
+              EXPECT_EQ(simple.read<true>(text.data(), text.data() + text.size(), guarded_values,
+                                          guarded_key),
+                        next);
+              EXPECT_EQ(guarded_values, values);
+              EXPECT_EQ(guarded_key, row_key);
+            }
+            const auto [line, rest] = first_line(text);
+            std::vector<csv_field> fields;
+            std::vector<double> general_values = {1};
+            const auto bad = parse_csv_into(input_line{1, line}, columns, fields, general_values);
+            const std::string what = shown_text(text) + " delimiter " +
+                                     shown_text({&delimiter, 1}) + " value " +
+                                     std::to_string(value) + " key " + std::to_string(key);
+            if (next == nullptr) {
+              EXPECT_EQ(values, std::vector<double>{1}) << what;
+              EXPECT_EQ(row_key, "x") << what;
+              continue;
+            }
+            ++read_by_both;
+            ASSERT_FALSE(bad.has_value()) << what;
+            EXPECT_EQ(next, text.data() + rest) << what;  // the next line, as each_line finds it
+            ASSERT_EQ(values.size(), 2u) << what;
+            // Bit for bit: -0 is not 0.
+            EXPECT_EQ(std::signbit(values[1]), std::signbit(general_values[1])) << what;
+            EXPECT_EQ(values, general_values) << what;
+            if (key != 99) {
+              // The key is the line's own bytes, and the value parse_csv_line's key holds.
+              EXPECT_GE(row_key.data(), text.data()) << what;
+              EXPECT_LE(row_key.data() + row_key.size(), text.data() + text.size()) << what;
+              EXPECT_EQ(row_key, unquote(fields[columns.keys.front()])) << what;
+            }
           }
-          ++read_by_both;
-          ASSERT_FALSE(bad.has_value()) << what;
-          ASSERT_EQ(values.size(), 2u) << what;
-          // Bit for bit: -0 is not 0.
-          EXPECT_EQ(std::signbit(values[1]), std::signbit(general_values[1])) << what;
-          EXPECT_EQ(values, general_values) << what;
-          EXPECT_EQ(keys, general_keys) << what;
         }
       }
     }
   }
-  EXPECT_GT(read_by_both, 50u);  // the common rows do take the one-pass path
+  EXPECT_GT(read_by_both, 250u);  // the common rows do take the one-pass path
 }
 
 TEST(SimpleCsvRows, ReadTheCommonRowsAndLeaveOtherShapesAlone) {
@@ -263,26 +340,93 @@ TEST(SimpleCsvRows, ReadTheCommonRowsAndLeaveOtherShapesAlone) {
   columns.keys = {0};
   const simple_csv_rows simple(columns);
   std::vector<double> values;
-  std::string keys;
-  EXPECT_TRUE(simple.read("north,21.5", values, keys));
-  EXPECT_TRUE(simple.read("south,-3,extra", values, keys));
-  EXPECT_FALSE(simple.read("\"west\",1", values, keys));
-  EXPECT_FALSE(simple.read("east, 1", values, keys));
+  std::string_view key;
+  auto read = [&](std::string_view text) {
+    return simple.read(text.data(), text.data() + text.size(), values, key);
+  };
+  const std::string_view rows = "north,21.5\nsouth,-3,extra\r\n\"west\",1\neast, 1\n";
+  const char* next = read(rows);
+  EXPECT_EQ(next, rows.data() + 11);
+  EXPECT_EQ(key, "north");
+  next = read(rows.substr(11));
+  EXPECT_EQ(next, rows.data() + 27);
+  EXPECT_EQ(key, "south");
+  EXPECT_EQ(read(rows.substr(27)), nullptr);
+  EXPECT_EQ(read("east, 1"), nullptr);
   EXPECT_EQ(values, (std::vector<double>{21.5, -3}));
-  EXPECT_EQ(decode_key(keys), (sample_key{"north", "south"}));
 
-  for (auto shape : {+[](resolved_columns& c) {
-                       c.values = {1, 2};
-                     },
-                     +[](resolved_columns& c) {
-                       c.keys = {0, 2};
-                     },
-                     +[](resolved_columns& c) { c.time = 2; }}) {
+  for (auto shape :
+       {+[](resolved_columns& c) {
+          c.values = {1, 2};
+        },
+        +[](resolved_columns& c) {
+          c.keys = {0, 2};
+        },
+        +[](resolved_columns& c) { c.time = 2; }, +[](resolved_columns& c) { c.delimiter = '.'; },
+        +[](resolved_columns& c) { c.delimiter = '-'; },
+        +[](resolved_columns& c) { c.delimiter = '5'; }}) {
     resolved_columns other = columns;
     shape(other);
     EXPECT_FALSE(simple_csv_rows(other).applies());
-    EXPECT_FALSE(simple_csv_rows(other).read("north,21.5,3", values, keys));
+    const std::string_view text = "north,21.5,3";
+    EXPECT_EQ(simple_csv_rows(other).read(text.data(), text.data() + text.size(), values, key),
+              nullptr);
   }
+}
+
+TEST(SimpleCsvRows, ReadPlainLinesAsParsePlainIntoDoes) {
+  const simple_csv_rows plain = simple_csv_rows::plain_lines();
+  ASSERT_TRUE(plain.applies());
+  std::size_t read_by_both = 0;
+  for (const std::string_view number : {"1",
+                                        "-0.00",
+                                        "21.5",
+                                        ".5",
+                                        "5.",
+                                        "-",
+                                        ".",
+                                        "",
+                                        " 1",
+                                        "1 ",
+                                        "+1",
+                                        "1e3",
+                                        "1,5",
+                                        "\"1\"",
+                                        "12345678901234567890",
+                                        "9007199254740993",
+                                        "9007199254740992",
+                                        "0.1234567890123456789",
+                                        "1\r",
+                                        "1\r\r",
+                                        "nan",
+                                        "1.2.3",
+                                        "--1"}) {
+    for (const std::string& line_end : line_ends()) {
+      const std::string text = std::string(number) + line_end;
+      std::vector<double> values;
+      std::string_view key;
+      const char* const next = plain.read(text.data(), text.data() + text.size(), values, key);
+      if (text.ends_with('\n')) {
+        std::vector<double> guarded;
+        EXPECT_EQ(plain.read<true>(text.data(), text.data() + text.size(), guarded, key), next);
+        EXPECT_EQ(guarded, values);
+      }
+      const auto [line, rest] = first_line(text);
+      std::vector<double> general;
+      const auto bad = parse_plain_into(input_line{1, line}, general);
+      if (next == nullptr) {
+        EXPECT_TRUE(values.empty()) << shown_text(text);
+        continue;
+      }
+      ++read_by_both;
+      ASSERT_FALSE(bad.has_value()) << shown_text(text);
+      EXPECT_EQ(next, text.data() + rest) << shown_text(text);
+      ASSERT_EQ(values.size(), 1u) << shown_text(text);
+      EXPECT_EQ(std::signbit(values[0]), std::signbit(general[0])) << shown_text(text);
+      EXPECT_EQ(values, general) << shown_text(text);
+    }
+  }
+  EXPECT_GE(read_by_both, 30u);
 }
 
 // --- the batched path against the per-line pipeline ------------------------------------------
@@ -376,6 +520,36 @@ std::string edge_rows(char delimiter = ',') {
   return text;
 }
 
+// Keys of every length and form, before or after the value, some of them quoted (the general
+// path), with "\r\n" and "\n" line ends and a last line without one: in blocks of a few bytes
+// they span the blocks' boundaries.
+std::string key_rows(bool key_first) {
+  const std::vector<std::string> keys = {"k1",
+                                         "",
+                                         "k1\r",
+                                         "\"k1\"",
+                                         "\"k\"\"1\"",
+                                         std::string(300, 'q'),
+                                         "k1",
+                                         "12345678",
+                                         "a-key-of-17-bytes",
+                                         std::string(5000, 'w'),
+                                         "k\xc3\xb6",
+                                         "\"\"",
+                                         "k12345",
+                                         "k1234567",
+                                         "k\r1"};
+  std::string text = key_first ? "key,value\r\n" : "value,key\r\n";
+  for (std::size_t i = 0; i < 600; ++i) {
+    const std::string& key = keys[i % keys.size()];
+    const std::string value = std::to_string(static_cast<double>(i % 7) * 0.5 - 1);
+    text += key_first ? key + "," + value : value + "," + key;
+    text += i % 3 == 0 ? "\r\n" : "\n";
+  }
+  text += key_first ? "k1,9" : "9,k1";
+  return text;
+}
+
 TEST(BatchedPath, ReportsWhatThePerLinePipelineReports) {
   const std::string long_line(5000, '7');
   const std::vector<std::pair<std::vector<const char*>, std::string>> cases = {
@@ -404,6 +578,11 @@ TEST(BatchedPath, ReportsWhatThePerLinePipelineReports) {
       {{"-", "-f", "csv", "-c", "1", "--by", "3"}, edge_rows()},  // one-pass rows and others
       {{"-", "-f", "csv", "-c", "3", "--by", "1"}, edge_rows()},
       {{"-", "-f", "csv", "-c", "2", "--by", "1", "--delimiter", "tab"}, edge_rows('\t')},
+      {{"-", "-f", "csv", "-c", "value", "--by", "key"}, key_rows(true)},
+      {{"-", "-f", "json", "-c", "value", "--by", "key", "--every", "100"}, key_rows(false)},
+      {{"-", "-f", "csv", "-c", "1"},
+       "1\r\n2.5\r\n-0\n\xef\xbb\xbf"
+       "3\n4\r"},  // a byte order mark past the first line
   };
   for (const auto& [args, input] : cases) {
     const options o = options_of(args);

@@ -110,5 +110,20 @@ TEST(HashKey, DependsOnTheBytesNotWhereTheyAre) {
   EXPECT_NE(hash_key(std::string_view("\0", 1)), hash_key(""));
 }
 
+TEST(SameKey, TellsKeysOfEveryShortLengthApartByAnyOneByte) {
+  for (std::size_t n = 0; n <= 24; ++n) {
+    const std::string key(n, 'k');
+    const std::string text = "[" + key + "]";
+    EXPECT_TRUE(same_key(std::string_view(text).substr(1, n), key)) << n;
+    for (std::size_t i = 0; i < n; ++i) {
+      std::string other = key;
+      other[i] = 'j';
+      EXPECT_FALSE(same_key(other, key)) << n << " " << i;
+      EXPECT_FALSE(same_key(key, other)) << n << " " << i;
+    }
+    EXPECT_FALSE(same_key(key, key + "k")) << n;
+  }
+}
+
 }  // namespace
 }  // namespace stream_stats
