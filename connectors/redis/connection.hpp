@@ -86,7 +86,8 @@ class credentials {
   /// unset or empty. The user, if any, is given separately (it is not a secret).
   static credentials from_environment(const std::string& name, std::string user = {});
   /// from_file reads the password from the first line of `path` (without its "\r\n" or
-  /// "\n"); throws redis::error when the file cannot be read or its first line is empty.
+  /// "\n"); throws redis::error when the file cannot be read or its first line is empty or
+  /// longer than 4095 bytes.
   static credentials from_file(const std::string& path, std::string user = {});
 
   credentials(const credentials& other);
