@@ -1,13 +1,16 @@
 #include "connectors/redis/connection.hpp"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <hiredis/hiredis.h>
 #include <pthread.h>
 #include <signal.h>
+#include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <charconv>
-#include <fstream>
 #include <stdexcept>
 #include <thread>
 #include <utility>
@@ -93,8 +96,10 @@ struct reply_deleter {
   void operator()(void* r) const { freeReplyObject(r); }
 };
 
+// HOST:PORT as parse_endpoint reads it: an IPv6 address in brackets.
 std::string endpoint_of(const connection_options& o) {
-  return o.host + ":" + std::to_string(o.port);
+  const bool ipv6 = o.host.find(':') != std::string::npos;
+  return (ipv6 ? "[" + o.host + "]" : o.host) + ":" + std::to_string(o.port);
 }
 
 // The first word of an error reply ("WRONGPASS", "NOAUTH", "ERR"): enough to say what failed
@@ -125,6 +130,43 @@ const reply& reply::at(std::size_t i) const {
   return a[i];
 }
 
+credentials::credentials(std::string user, std::string_view password)
+    : user_(std::move(user)),
+      password_(std::make_unique_for_overwrite<char[]>(password.size())),
+      password_size_(password.size()) {
+  std::copy(password.begin(), password.end(), password_.get());
+}
+
+credentials::credentials(const credentials& other) : credentials(other.user_, other.password()) {}
+
+credentials::credentials(credentials&& other) noexcept
+    : user_(std::move(other.user_)),
+      password_(std::move(other.password_)),
+      password_size_(std::exchange(other.password_size_, 0)) {}
+
+credentials& credentials::operator=(const credentials& other) {
+  if (this != &other) *this = credentials(other);
+  return *this;
+}
+
+credentials& credentials::operator=(credentials&& other) noexcept {
+  if (this != &other) {
+    wipe();
+    user_ = std::move(other.user_);
+    password_ = std::move(other.password_);
+    password_size_ = std::exchange(other.password_size_, 0);
+  }
+  return *this;
+}
+
+credentials::~credentials() { wipe(); }
+
+void credentials::wipe() noexcept {
+  if (password_) explicit_bzero(password_.get(), password_size_);
+  password_.reset();
+  password_size_ = 0;
+}
+
 credentials credentials::from_environment(const std::string& name, std::string user) {
   const char* value = std::getenv(name.c_str());
   if (value == nullptr || *value == '\0')
@@ -132,26 +174,90 @@ credentials credentials::from_environment(const std::string& name, std::string u
   return credentials(std::move(user), value);
 }
 
+namespace {
+
+// A stack buffer that is wiped when it goes out of scope, whatever the way out.
+template <std::size_t Size>
+struct wiped_buffer {
+  char bytes[Size];
+  wiped_buffer() = default;
+  wiped_buffer(const wiped_buffer&) = delete;
+  wiped_buffer& operator=(const wiped_buffer&) = delete;
+  ~wiped_buffer() { explicit_bzero(bytes, Size); }
+};
+
+}  // namespace
+
 credentials credentials::from_file(const std::string& path, std::string user) {
-  std::ifstream in(path);
-  std::string line;
-  if (!in || !std::getline(in, line)) throw error("redis: cannot read the password file " + path);
-  if (!line.empty() && line.back() == '\r') line.pop_back();
+  // Read with read(2) into a buffer wiped afterwards: an ifstream and a growing std::string
+  // would leave copies of the password in memory freed without wiping.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw error("redis: cannot read the password file " + path);
+  wiped_buffer<4096> buffer;
+  std::size_t size = 0;
+  bool line_ended = false;
+  while (size < sizeof buffer.bytes && !line_ended) {
+    const ssize_t n = ::read(fd, buffer.bytes + size, sizeof buffer.bytes - size);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      ::close(fd);
+      throw error("redis: cannot read the password file " + path);
+    }
+    if (n == 0) break;
+    line_ended =
+        std::find(buffer.bytes + size, buffer.bytes + size + n, '\n') != buffer.bytes + size + n;
+    size += static_cast<std::size_t>(n);
+  }
+  ::close(fd);
+  std::string_view line(buffer.bytes, size);
+  line = line.substr(0, line.find('\n'));
+  if (!line_ended && size == sizeof buffer.bytes)
+    throw error("redis: the password file " + path + " has a first line longer than " +
+                std::to_string(sizeof buffer.bytes - 1) + " bytes");
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
   if (line.empty()) throw error("redis: the password file " + path + " is empty");
-  return credentials(std::move(user), std::move(line));
+  return credentials(std::move(user), line);
 }
 
 void parse_endpoint(std::string_view endpoint, connection_options& options) {
-  const auto colon = endpoint.rfind(':');
-  int port = 0;
-  if (colon == std::string_view::npos || colon == 0) {
-    throw error("redis: expected HOST:PORT, got '" + std::string(endpoint) + "'");
+  const std::string quoted = "'" + std::string(endpoint) + "'";
+  std::string_view host;
+  std::string_view port_text;
+  if (endpoint.starts_with('[')) {
+    // An IPv6 address, bracketed as in a URL: the brackets are no part of the host.
+    const auto close = endpoint.find(']');
+    if (close == std::string_view::npos)
+      throw error("redis: no ']' after the IPv6 address in " + quoted);
+    host = endpoint.substr(1, close - 1);
+    if (host.empty()) throw error("redis: empty address in " + quoted);
+    if (host.find('[') != std::string_view::npos)
+      throw error("redis: a bracket inside the address in " + quoted);
+    const auto rest = endpoint.substr(close + 1);
+    if (rest.empty()) throw error("redis: no port in " + quoted + "; expected [ADDRESS]:PORT");
+    if (rest.front() != ':') throw error("redis: expected ':' and a port after ']' in " + quoted);
+    port_text = rest.substr(1);
+  } else {
+    const auto colon = endpoint.rfind(':');
+    if (colon == std::string_view::npos) throw error("redis: expected HOST:PORT, got " + quoted);
+    host = endpoint.substr(0, colon);
+    port_text = endpoint.substr(colon + 1);
+    if (host.find(':') != std::string_view::npos) {
+      // "::1:6379" could be ::1 port 6379 or the address ::1:6379 with no port.
+      throw error("redis: " + quoted +
+                  " is ambiguous: write an IPv6 address in brackets, [ADDRESS]:PORT, as in "
+                  "[::1]:6379");
+    }
+    if (host.empty()) throw error("redis: empty host in " + quoted + "; expected HOST:PORT");
+    if (host.find_first_of("[]") != std::string_view::npos)
+      throw error("redis: a bracket in the host of " + quoted +
+                  "; an IPv6 address is written [ADDRESS]:PORT");
   }
-  const auto digits = endpoint.substr(colon + 1);
-  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
-  if (ec != std::errc{} || end != digits.data() + digits.size() || port <= 0 || port > 65535)
-    throw error("redis: bad port in '" + std::string(endpoint) + "'");
-  options.host = std::string(endpoint.substr(0, colon));
+  int port = 0;
+  const auto [end, ec] =
+      std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  if (ec != std::errc{} || end != port_text.data() + port_text.size() || port <= 0 || port > 65535)
+    throw error("redis: bad port in " + quoted + " (expected 1 to 65535)");
+  options.host = std::string(host);
   options.port = port;
 }
 
@@ -182,10 +288,11 @@ connection connection::open(const connection_options& options) {
     }
     redisSetTimeout(raw, to_timeval(options.command_timeout));
     if (options.auth) {
-      std::vector<std::string> auth_args{"AUTH"};
+      // Views of the credentials, not copies: no string of ours holds the password.
+      std::vector<std::string_view> auth_args{"AUTH"};
       if (!options.auth->user().empty()) auth_args.push_back(options.auth->user());
       auth_args.push_back(options.auth->password());
-      c.append(auth_args);
+      c.append_views(auth_args);
       const reply r = c.read_reply();
       if (r.is_error()) {
         throw auth_error(
@@ -222,6 +329,11 @@ void connection::check_io(const char* what) {
 }
 
 void connection::append(const std::vector<std::string>& args) {
+  std::vector<std::string_view> views(args.begin(), args.end());
+  append_views(views);
+}
+
+void connection::append_views(const std::vector<std::string_view>& args) {
   check_io("append");
   std::vector<const char*> argv;
   std::vector<std::size_t> lengths;

@@ -17,9 +17,13 @@
 //   restart (LOADING) counts as not reachable yet. Authentication failures are not retried (a wrong
 //   password does not become right). command() sends one command and waits for its reply;
 //   append() and read_reply() pipeline several commands in one round trip.
+// Endpoints: parse_endpoint reads HOST:PORT, and an IPv6 address in brackets, [::1]:6379;
+//   messages name an endpoint the same way.
 // Secrets: the password comes from an environment variable or a file, never from a command
-//   line (where `ps` shows it). It is kept only in the credentials object and sent only in
-//   AUTH; no error message or log line contains it, nor the arguments of any command.
+//   line (where `ps` shows it). It is kept only in the credentials object, in a buffer wiped
+//   when the object is destroyed, assigned over or moved from (see credentials for what lies
+//   beyond its reach: hiredis' own buffers), and sent only in AUTH; no error message or log
+//   line contains it, nor the arguments of any command.
 // Signals: a write to a connection the server closed does not raise SIGPIPE in the process
 //   (it is blocked in the calling thread during hiredis's writes, and taken back).
 // Exceptions: redis::connection_error when the server cannot be reached or the connection
@@ -65,23 +69,45 @@ struct server_error : error {
 };
 
 /// credentials: an optional ACL user and a password, read from the environment or a file.
+///
+/// The password lives in one buffer of its own, which is overwritten with zeros
+/// (explicit_bzero, which the compiler may not drop as a dead store) before it is freed: when
+/// the credentials are destroyed or assigned over. A copy has a buffer of its own, wiped the
+/// same way; a move hands the buffer over, so that the moved-from credentials hold no password
+/// (password() is empty). from_file reads through a buffer on the stack that it wipes too.
+/// What this cannot wipe: the environment variable the password came from (the process's
+/// environment, which the caller may unset), and the copies outside this object on the way to
+/// the server: hiredis formats AUTH into its own command and output buffers and frees them
+/// unwiped, and the kernel's socket buffers. The AUTH command is built from views of the
+/// buffer, not from copies.
 class credentials {
  public:
   /// from_environment reads the password from variable `name`; throws redis::error when it is
   /// unset or empty. The user, if any, is given separately (it is not a secret).
   static credentials from_environment(const std::string& name, std::string user = {});
-  /// from_file reads the password from the first line of `path`; throws redis::error when the
-  /// file cannot be read or is empty.
+  /// from_file reads the password from the first line of `path` (without its "\r\n" or
+  /// "\n"); throws redis::error when the file cannot be read or its first line is empty or
+  /// longer than 4095 bytes.
   static credentials from_file(const std::string& path, std::string user = {});
 
+  credentials(const credentials& other);
+  credentials(credentials&& other) noexcept;
+  credentials& operator=(const credentials& other);
+  credentials& operator=(credentials&& other) noexcept;
+  ~credentials();
+
   [[nodiscard]] const std::string& user() const { return user_; }
-  [[nodiscard]] const std::string& password() const { return password_; }
+  /// password is a view of the buffer: valid while these credentials live and are not
+  /// assigned to or moved from.
+  [[nodiscard]] std::string_view password() const { return {password_.get(), password_size_}; }
 
  private:
-  credentials(std::string user, std::string password)
-      : user_(std::move(user)), password_(std::move(password)) {}
+  credentials(std::string user, std::string_view password);
+  void wipe() noexcept;
+
   std::string user_;
-  std::string password_;
+  std::unique_ptr<char[]> password_;
+  std::size_t password_size_ = 0;
 };
 
 /// retry_policy bounds the attempts to reach a server: `attempts` tries in all, waiting
@@ -102,7 +128,13 @@ struct connection_options {
   retry_policy retry{};
 };
 
-/// parse_endpoint("HOST:PORT") fills host and port; throws redis::error on a malformed string.
+/// parse_endpoint fills host and port from "HOST:PORT" (a name or an IPv4 address:
+/// "redis.local:6379", "10.0.0.5:6379") or "[ADDRESS]:PORT" (an IPv6 address in brackets, as in
+/// a URL: "[::1]:6379", "[fe80::1%eth0]:6379"; the host is the address without them). It throws
+/// redis::error, naming the string, for a missing or empty host, a port that is not a number
+/// in 1..65535, an IPv6 address without brackets ("::1:6379" has no one reading: the message
+/// gives the bracketed form), brackets without a port ("[::1]"), and anything between ']' and
+/// ':'.
 void parse_endpoint(std::string_view endpoint, connection_options& options);
 
 /// connection: one hiredis context, owned.
@@ -132,6 +164,7 @@ class connection {
   };
   explicit connection(connection_options options) : options_(std::move(options)) {}
   void check_io(const char* what);
+  void append_views(const std::vector<std::string_view>& args);
 
   connection_options options_;
   std::unique_ptr<redisContext, context_deleter> context_;

@@ -1,5 +1,7 @@
 #include "tools/stream_stats/redis_modes.hpp"
 
+#include <fmt/format.h>
+
 #include <CLI/CLI.hpp>
 #include <atomic>
 #include <chrono>
@@ -16,8 +18,11 @@
 #include "connectors/redis/stream_source.hpp"
 #include "tools/stream_stats/options.hpp"
 #include "tools/stream_stats/parse.hpp"
+#include "tools/stream_stats/publish_rows.hpp"
 #include "tools/stream_stats/redis_state.hpp"
 #include "tools/stream_stats/report.hpp"
+#include "tools/stream_stats/sources.hpp"
+#include "tools/stream_stats/stream_stats.hpp"
 
 namespace stream_stats {
 
@@ -52,7 +57,9 @@ redis_command parse_redis_command(std::span<const char* const> args) {
   redis_command c;
   std::string format = "table";
   std::string alpha = "0.1";
-  app.add_option("--redis", c.endpoint, "The server")->type_name("HOST:PORT")->required();
+  app.add_option("--redis", c.endpoint, "The server; an IPv6 address in brackets, [::1]:6379")
+      ->type_name("HOST:PORT")
+      ->required();
   app.add_option("--stream", c.stream, "The stream")->required();
   app.add_option("--group", c.group, "The consumer group (worker, report)");
   app.add_option("--consumer", c.consumer, "This worker's name in the group");
@@ -117,26 +124,32 @@ int publish(const redis_command& c, std::istream& in, std::ostream& err) {
   std::ifstream file;
   std::istream* source = &in;
   if (c.publish != "-") {
-    file.open(c.publish);
+    file.open(c.publish, std::ios::binary);
     if (!file) throw input_error("cannot open " + c.publish);
     source = &file;
   }
   auto conn = connect(c);
   coflow::redis::stream_sink sink(conn, {.stream = c.stream});
-  std::string line;
-  while (std::getline(*source, line)) {
-    const std::string_view text = trim(line);
-    if (text.empty()) continue;
-    const auto comma = text.find(',');
-    if (comma == std::string_view::npos) {
-      sink.add({{"v", std::string(text)}});
-    } else {
-      sink.add({{"k", std::string(trim(text.substr(0, comma)))},
-                {"v", std::string(trim(text.substr(comma + 1)))}});
-    }
-  }
+  const publish_rows_found found = read_publish_rows(
+      read_lines(*source, c.publish == "-" ? "stdin" : c.publish),
+      [&sink](publish_entry&& entry) {
+        if (entry.keyed) {
+          sink.add({{"k", std::move(entry.key)}, {"v", std::move(entry.value)}});
+        } else {
+          sink.add({{"v", std::move(entry.value)}});
+        }
+      },
+      shown_malformed);
   sink.flush();
+  // Malformed lines as the file modes report them.
+  report bad;
+  bad.malformed_count = found.malformed_count;
+  bad.first_malformed = found.first_malformed;
+  err << format_malformed(bad, "stream_stats");
   err << "stream_stats: published " << group_digits(sink.appended()) << " entries to " << c.stream
+      << (found.header_line > 0
+              ? fmt::format(" (line {}, a header, not published)", found.header_line)
+              : std::string())
       << "\n";
   return 0;
 }

@@ -40,6 +40,53 @@ TEST(RedisEndpoint, ParsesHostAndPort) {
     EXPECT_THROW(coflow::redis::parse_endpoint(bad, o), coflow::redis::error) << bad;
 }
 
+TEST(RedisEndpoint, IPv6AddressInBracketsLosesTheBrackets) {
+  coflow::redis::connection_options o;
+  coflow::redis::parse_endpoint("[::1]:6379", o);
+  EXPECT_EQ(o.host, "::1");
+  EXPECT_EQ(o.port, 6379);
+  coflow::redis::parse_endpoint("[2001:db8::7]:6390", o);
+  EXPECT_EQ(o.host, "2001:db8::7");
+  EXPECT_EQ(o.port, 6390);
+  coflow::redis::parse_endpoint("[fe80::1%eth0]:1", o);
+  EXPECT_EQ(o.host, "fe80::1%eth0");
+  EXPECT_EQ(o.port, 1);
+  coflow::redis::parse_endpoint("redis.example:65535", o);  // names and IPv4 as before
+  EXPECT_EQ(o.host, "redis.example");
+  EXPECT_EQ(o.port, 65535);
+}
+
+// The message of parse_endpoint(endpoint), which must throw.
+std::string endpoint_error(const std::string& endpoint) {
+  coflow::redis::connection_options o;
+  try {
+    coflow::redis::parse_endpoint(endpoint, o);
+  } catch (const coflow::redis::error& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << "'" << endpoint << "' was accepted as host '" << o.host << "' port " << o.port;
+  return {};
+}
+
+TEST(RedisEndpoint, UnbracketedIPv6IsRejectedWithTheBracketedForm) {
+  for (const char* ambiguous : {"::1:6379", "2001:db8::7:6379", "::1", "fe80::1:80"}) {
+    const std::string what = endpoint_error(ambiguous);
+    EXPECT_NE(what.find("[ADDRESS]:PORT"), std::string::npos) << ambiguous << ": " << what;
+    EXPECT_NE(what.find(ambiguous), std::string::npos) << what;
+  }
+}
+
+TEST(RedisEndpoint, MalformedBracketsAreRejected) {
+  for (const char* bad : {"[::1]", "[::1]:", "[::1]:0", "[::1]:65536", "[::1]:x", "[]:6379",
+                          "[:6379", "[::1", "[::1]x:6379", "[::1]6379", "[::1] :6379",
+                          "[[::1]]:6379", "[::1]:6379]", "x[::1]:6379", "host]:6379"}) {
+    EXPECT_FALSE(endpoint_error(bad).empty()) << bad;
+  }
+  EXPECT_NE(endpoint_error("[::1]").find("no port"), std::string::npos);
+  EXPECT_NE(endpoint_error("[]:6379").find("empty address"), std::string::npos);
+  EXPECT_NE(endpoint_error(":6379").find("empty host"), std::string::npos);
+}
+
 TEST(RedisCredentials, FromEnvironment) {
   ::setenv("COFLOW_TEST_REDIS_PW", secret, 1);
   const credentials c = credentials::from_environment("COFLOW_TEST_REDIS_PW", "alice");
@@ -59,6 +106,56 @@ TEST(RedisCredentials, FromFileFirstLine) {
   EXPECT_EQ(credentials::from_file(path).password(), secret);
   EXPECT_THROW((void)credentials::from_file(temp_file("empty.txt", "")), coflow::redis::error);
   EXPECT_THROW((void)credentials::from_file("no/such/file"), coflow::redis::error);
+}
+
+// Whether the object representation of `object` (its own bytes, not what it points to)
+// holds `password` but for its first byte: a moved-from std::string of libstdc++ zeroes only
+// that one.
+template <class T>
+bool bytes_hold(const T& object, std::string_view password) {
+  const std::string_view bytes(reinterpret_cast<const char*>(&object), sizeof object);
+  return bytes.find(password.substr(1)) != std::string_view::npos;
+}
+
+TEST(RedisCredentials, MovedFromCredentialsHoldNoPassword) {
+  // A short password: a std::string would keep it inside the object (its small-string
+  // buffer), where a move leaves the bytes behind.
+  constexpr std::string_view short_secret = "pw-Kq3";
+  ::setenv("COFLOW_TEST_REDIS_PW", std::string(short_secret).c_str(), 1);
+  credentials a = credentials::from_environment("COFLOW_TEST_REDIS_PW", "alice");
+  ::unsetenv("COFLOW_TEST_REDIS_PW");
+  EXPECT_EQ(a.password(), short_secret);
+
+  credentials b = std::move(a);
+  EXPECT_EQ(b.password(), short_secret);
+  EXPECT_EQ(b.user(), "alice");
+  EXPECT_TRUE(a.password().empty());  // NOLINT(bugprone-use-after-move): what this tests
+  EXPECT_FALSE(bytes_hold(a, short_secret));
+
+  const credentials copy = b;  // a copy has a buffer of its own
+  EXPECT_EQ(copy.password(), short_secret);
+  EXPECT_NE(copy.password().data(), b.password().data());
+
+  credentials c = credentials::from_file(temp_file("other.txt", "other-Pw\n"));
+  c = std::move(b);  // assigned over: its own password is wiped and freed, b's taken
+  EXPECT_EQ(c.password(), short_secret);
+  EXPECT_TRUE(b.password().empty());  // NOLINT(bugprone-use-after-move)
+  EXPECT_FALSE(bytes_hold(b, short_secret));
+  c = copy;
+  EXPECT_EQ(c.password(), short_secret);
+}
+
+TEST(RedisCredentials, FromFileReadsTheFirstLineOnly) {
+  EXPECT_EQ(credentials::from_file(temp_file("nl.txt", "abc\n")).password(), "abc");
+  EXPECT_EQ(credentials::from_file(temp_file("no-nl.txt", "abc")).password(), "abc");
+  EXPECT_EQ(credentials::from_file(temp_file("blank.txt", " a b \n")).password(), " a b ");
+  EXPECT_THROW((void)credentials::from_file(temp_file("crlf-only.txt", "\r\nx\n")),
+               coflow::redis::error);
+  const std::string long_line(5000, 'p');
+  EXPECT_THROW((void)credentials::from_file(temp_file("long.txt", long_line + "\n")),
+               coflow::redis::error);
+  const std::string longest(4095, 'p');
+  EXPECT_EQ(credentials::from_file(temp_file("longest.txt", longest + "\n")).password(), longest);
 }
 
 TEST(RedisConnection, UnreachableServerFailsClearlyAfterBoundedRetries) {
@@ -93,6 +190,29 @@ TEST(RedisConnection, CommandsAndPipelining) {
   for (int i = 1; i <= 100; ++i) EXPECT_EQ(c.read_reply().as_integer(), i);
   EXPECT_THROW(c.command({"INCR", "k"}), coflow::redis::server_error);
   EXPECT_THROW((void)c.command({"GET", "k"}).as_integer(), coflow::redis::error);
+}
+
+TEST(RedisConnection, ConnectsThroughABracketedIPv6Endpoint) {
+  if (!coflow::testing::ipv6_loopback_available())
+    GTEST_SKIP() << "no IPv6 loopback here: [::1] cannot be bound";
+  redis_server server({.ipv6_loopback = true});
+  auto o = server.options();
+  coflow::redis::parse_endpoint("[::1]:" + std::to_string(server.port()), o);
+  auto c = connection::open(o);
+  // The server saw this client come from ::1, not from 127.0.0.1.
+  const std::string info = c.command({"CLIENT", "INFO"}).as_string();
+  EXPECT_NE(info.find("addr=[::1]:"), std::string::npos) << info;
+  EXPECT_EQ(c.command({"PING"}).as_string(), "PONG");
+  // Messages name the endpoint in the same form.
+  server.kill9();
+  try {
+    (void)c.command({"PING"});
+    FAIL() << "a command on a killed server succeeded";
+  } catch (const coflow::redis::connection_error& e) {
+    EXPECT_NE(std::string(e.what()).find("[::1]:" + std::to_string(server.port())),
+              std::string::npos)
+        << e.what();
+  }
 }
 
 TEST(RedisConnection, ServerGoneIsAConnectionError) {

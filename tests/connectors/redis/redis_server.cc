@@ -36,6 +36,18 @@ int free_port() {
   return ntohs(addr.sin_port);
 }
 
+bool ipv6_loopback_available() {
+  const int fd = ::socket(AF_INET6, SOCK_STREAM, 0);
+  if (fd < 0) return false;
+  sockaddr_in6 addr{};
+  addr.sin6_family = AF_INET6;
+  addr.sin6_addr = in6addr_loopback;
+  addr.sin6_port = 0;
+  const bool bound = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  ::close(fd);
+  return bound;
+}
+
 namespace {
 
 std::string make_dir() {
@@ -58,7 +70,8 @@ redis_server::redis_server(redis_server_options options)
     const std::string conf = dir_ + "/redis.conf";
     {
       std::ofstream out(conf);
-      out << "bind 127.0.0.1\nport " << port_ << "\ndir " << dir_ << "\nsave \"\"\n"
+      out << "bind 127.0.0.1" << (options_.ipv6_loopback ? " ::1" : "") << "\nport " << port_
+          << "\ndir " << dir_ << "\nsave \"\"\n"
           << "daemonize no\nprotected-mode yes\nlogfile \"\"\n"
           << "appendonly " << (options_.append_only ? "yes" : "no") << "\n"
           << "appendfsync always\n";

@@ -21,8 +21,9 @@
 namespace coflow::testing {
 
 struct redis_server_options {
-  bool append_only = false;  // appendonly yes, appendfsync always
-  std::string password{};    // requirepass
+  bool append_only = false;    // appendonly yes, appendfsync always
+  std::string password{};      // requirepass
+  bool ipv6_loopback = false;  // listen on ::1 too (see ipv6_loopback_available)
 };
 
 class redis_server {
@@ -58,5 +59,9 @@ class redis_server {
 
 /// free_port() is a loopback TCP port nobody listens on (at the time of the call).
 int free_port();
+
+/// ipv6_loopback_available() is whether a TCP socket can be bound to [::1] here: false in a
+/// container or on a host without IPv6.
+bool ipv6_loopback_available();
 
 }  // namespace coflow::testing

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # stream_stats on Redis, end to end: publish a file, two workers, the merged report equals one
 # stream_stats over the same values (the EWMA aside, which a merged report leaves empty and says
-# why); a worker killed with SIGKILL mid-stream, whose entries another worker claims, still
-# gives every value exactly once; malformed entries are counted; a server with requirepass
-# refuses a wrong password with a clear error and the secret shows in no output.
+# why); --publish reads CSV (a quoted key keeps its comma, a header is skipped, a line of three
+# fields is reported); a worker killed with SIGKILL mid-stream, whose entries another worker
+# claims, still gives every value exactly once; malformed entries are counted; a server with
+# requirepass refuses a wrong password with a clear error and the secret shows in no output.
 #
 # Each part starts its own redis-server on a free loopback port (no persistence) and stops it
 # when the part ends or the script exits, whatever happened.
@@ -108,6 +109,30 @@ for format in csv json; do
 done
 grep -q '"count": 20000' "${scratch}/r.json"; check "json count" $?
 grep -q '^total,,20000,' "${scratch}/r.csv"; check "csv count" $? "$(cat "${scratch}/r.csv")"
+stop_server
+
+# --- --publish reads its lines as CSV, as the file modes do: a quoted key keeps its comma, a
+#     header is not published, a line of three fields is reported and skipped; the round trip
+#     through a worker gives the report of `stream_stats -c 2 --by 1` over the same file. ---
+start_server
+printf 'sensor,reading\n"a,b",3\nc,4\n"a,b",5\nx,y,z\nc,6\n' >"${scratch}/keyed.csv"
+"${program}" --redis "127.0.0.1:${port}" --stream k --publish "${scratch}/keyed.csv" 2>"${scratch}/kpub.err"
+check "publish csv" $? "$(cat "${scratch}/kpub.err")"
+grep -qx 'stream_stats: published 4 entries to k (line 1, a header, not published)' "${scratch}/kpub.err"
+check "publish csv: header skipped" $? "$(cat "${scratch}/kpub.err")"
+grep -qx 'stream_stats: line 5: 3 fields (expected VALUE or KEY,VALUE): "x,y,z"' "${scratch}/kpub.err" &&
+  grep -qx 'stream_stats: 1 malformed line skipped' "${scratch}/kpub.err"
+check "publish csv: three fields reported" $? "$(cat "${scratch}/kpub.err")"
+[[ "$(redis-cli -p "${port}" XRANGE k - + COUNT 1)" == *$'\nk\na,b\nv\n3' ]]
+check "publish csv: the quoted key's entry" $? "$(redis-cli -p "${port}" XRANGE k - + COUNT 1)"
+"${program}" --redis "127.0.0.1:${port}" --stream k --group g --consumer w --idle-exit 0.5 2>"${scratch}/kw.err"
+check "publish csv: worker" $? "$(cat "${scratch}/kw.err")"
+grep -q "worker w: 4 entries (0 malformed)" "${scratch}/kw.err"; check "publish csv: worker entries" $? "$(cat "${scratch}/kw.err")"
+"${program}" --redis "127.0.0.1:${port}" --stream k --group g --report --format csv >"${scratch}/kr.csv" 2>/dev/null
+check "publish csv: report" $?
+"${program}" -c 2 --by 1 --format csv "${scratch}/keyed.csv" >"${scratch}/kfile.csv" 2>/dev/null
+diff "${scratch}/kfile.csv" "${scratch}/kr.csv" >"${scratch}/kdiff"
+check "publish csv: round trip == stream_stats -c 2 --by 1" $? "$(cat "${scratch}/kdiff")"
 stop_server
 
 # --- A worker killed mid-stream: another claims its entries; each value counted once. ---
@@ -236,6 +261,9 @@ stop_server
 check "unreachable server" $? "$(cat "${scratch}/none.err")"
 "${program}" --redis nowhere --stream r --report >/dev/null 2>"${scratch}/usage.err"
 [[ $? -eq 2 ]]; check "bad endpoint is a usage error" $? "$(cat "${scratch}/usage.err")"
+"${program}" --redis ::1:6379 --stream r --group g --report >/dev/null 2>"${scratch}/usage.err"
+[[ $? -eq 2 ]] && grep -q "write an IPv6 address in brackets, \[ADDRESS\]:PORT" "${scratch}/usage.err"
+check "unbracketed IPv6 endpoint is a usage error" $? "$(cat "${scratch}/usage.err")"
 
 echo "${passed} passed, ${failed} failed"
 [[ ${failed} -eq 0 ]]
