@@ -25,7 +25,9 @@
 //   rvalues (a branch holding a coroutine object must be moved in, and the tee then run as an
 //   rvalue). An lvalue tee can be run any number of times, each run binding fresh branches.
 // Cost: per value, one copy for each accepting branch but the last, one move, and a done()
-//   check of each branch; no allocation of its own.
+//   check of each branch; for trivially copyable values (where a copy is a move) each branch
+//   is asked once whether it takes values and its push says whether it still does. No
+//   allocation of its own.
 #pragma once
 
 #include "pipeline/detail/require_cpp20.hpp"
@@ -90,7 +92,7 @@ class tee_node {
   template <std::size_t I>
   bool push_copy(const In& value) {
     auto& b = std::get<I>(branches_);
-    return b.accepting() && b.push_and_report(In(value));
+    return b.accepting() && b.push(In(value));
   }
 
   template <std::size_t I>

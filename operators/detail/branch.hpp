@@ -36,11 +36,9 @@ class branch {
   /// accepting is true while the branch takes values.
   [[nodiscard]] bool accepting() const { return !stopped_ && !node_.done(); }
 
-  /// push hands one value to the branch. Precondition: accepting().
-  void push(In&& value) { stopped_ = !node_.push(std::move(value)); }
-
-  /// push_and_report is push, answering whether the branch still takes values.
-  bool push_and_report(In&& value) {
+  /// push hands one value to the branch and answers whether it still takes values.
+  /// Precondition: accepting().
+  bool push(In&& value) {
     stopped_ = !node_.push(std::move(value));
     return !stopped_;
   }
