@@ -18,9 +18,11 @@
 # "key,value" with 10, 1000 and 1,000,000 distinct keys (statistics per key and overall).
 # Builds //tools/stream_stats:stream_stats and //benchmarks:stream_stats_hand with -c opt
 # (-O2) first, unless NO_BUILD=1. Times are wall-clock seconds of the whole process (start-up
-# and output included), the median of RUNS runs; memory is the largest maximum resident set
-# size that /usr/bin/time saw. Before timing, the three programs' totals (count, mean, stddev) are checked to agree
-# (to 9 significant digits: mawk prints with %.17g, stream_stats its shortest round trip).
+# and output included): the median and the fastest of RUNS runs, taken round robin across the
+# programs, and the median CPU time (user + system); memory is the largest maximum resident set
+# size that /usr/bin/time saw. Before timing, the programs' totals (count, mean, stddev) are
+# checked to agree (to 9 significant digits: mawk prints with %.17g, stream_stats its shortest
+# round trip).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -76,12 +78,18 @@ totals() {
   esac
 }
 
+# The median of its arguments (numbers).
+middle() { printf '%s\n' "$@" | sort -n | awk '{ t[NR] = $1 } END { print t[int((NR + 1) / 2)] }'; }
+# a / b to two decimals.
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+
 programs=(hand stream_stats mawk)
 [[ -n ${OTHER:-} ]] && programs=(hand other stream_stats mawk)
 [[ ${SAME_WORK:-0} == 1 ]] && programs=(hand same "${programs[@]:1}")
 
 echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs, load: $(cut -d' ' -f1-3 /proc/loadavg)"
-printf '%-8s %-13s %9s %9s %8s\n' workload program "seconds" "max MiB" "x hand"
+printf '%-8s %-13s %9s %9s %8s %9s %8s %9s\n' workload program "seconds" "max MiB" "x hand" \
+  "fastest" "x hand" "CPU s"
 for workload in plain by10 by1000 by1M; do
   [[ $workload =~ $filter ]] || continue
   reference=""
@@ -95,23 +103,34 @@ for workload in plain by10 by1000 by1M; do
       exit 1
     fi
   done
-  declare -A median=()
-  for name in "${programs[@]}"; do
-    times=()
-    peak=0
-    for ((i = 0; i < runs; i++)); do
+  # Round robin: run i of every program before run i + 1 of any, so that a slow spell of the
+  # machine (this kind of VM switches between two speeds for seconds at a time) falls on all of
+  # them rather than on one program's runs.
+  declare -A times=() cpu=() peak=()
+  for name in "${programs[@]}"; do peak[$name]=0; done
+  for ((i = 0; i < runs; i++)); do
+    for name in "${programs[@]}"; do
       argv "$name" "$workload"
       start=$EPOCHREALTIME
-      /usr/bin/time -f '%M' -o "$tmp/time" "${args[@]}" >/dev/null
+      /usr/bin/time -f '%M %U %S' -o "$tmp/time" "${args[@]}" >/dev/null
       seconds=$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.3f", b - a }')
-      read -r kib <"$tmp/time"
-      times+=("$seconds")
-      ((kib > peak)) && peak=$kib
+      read -r kib user system <"$tmp/time"
+      times[$name]+="$seconds "
+      cpu[$name]+="$(awk -v u="$user" -v s="$system" 'BEGIN { printf "%.2f", u + s }') "
+      ((kib > peak[$name])) && peak[$name]=$kib
     done
-    median[$name]=$(printf '%s\n' "${times[@]}" | sort -n | awk '{ t[NR] = $1 } END { print t[int((NR + 1) / 2)] }')
-    ratio=$(awk -v t="${median[$name]}" -v h="${median[hand]}" 'BEGIN { printf "%.2f", t / h }')
-    printf '%-8s %-13s %9s %9.1f %8s\n' "$workload" "$name" "${median[$name]}" \
-      "$(awk -v k="$peak" 'BEGIN { print k / 1024 }')" "$ratio"
+  done
+  declare -A median=() best=() cpu_median=()
+  for name in "${programs[@]}"; do
+    median[$name]=$(middle ${times[$name]})
+    best[$name]=$(printf '%s\n' ${times[$name]} | sort -n | head -n 1)
+    cpu_median[$name]=$(middle ${cpu[$name]})
+  done
+  for name in "${programs[@]}"; do
+    printf '%-8s %-13s %9s %9.1f %8s %9s %8s %9s\n' "$workload" "$name" "${median[$name]}" \
+      "$(awk -v k="${peak[$name]}" 'BEGIN { print k / 1024 }')" \
+      "$(ratio "${median[$name]}" "${median[hand]}")" "${best[$name]}" \
+      "$(ratio "${best[$name]}" "${best[hand]}")" "${cpu_median[$name]}"
   done
   awk -v m="${median[mawk]}" -v s="${median[stream_stats]}" -v w="$workload" \
     'BEGIN { printf "%-8s stream_stats is %.2fx faster than mawk\n", w, m / s }'
