@@ -74,10 +74,25 @@ install_and_find_package() {
   cmake -S "${coflow}" -B "${tmp}/coflow-build" -DCOFLOW_REDIS=ON &&
     cmake --build "${tmp}/coflow-build" --parallel 2 &&
     cmake --install "${tmp}/coflow-build" --prefix "${prefix}" &&
+    package_files_by_architecture &&
     cmake -S "${here}/cmake_find_package" -B "${tmp}/find_package-build" \
       -DCMAKE_PREFIX_PATH="${prefix}" -DCOFLOW_EXPECTED_VERSION="${version}" &&
     cmake --build "${tmp}/find_package-build" &&
     "${tmp}/find_package-build/consumer" >"$1.out"
+}
+
+# Installed with the connector (a compiled library), the package files are in lib/cmake/, and
+# the version file rejects a consumer of another pointer size (it does not skip that check, as
+# an architecture-independent one does: `if("TRUE") return()`); nothing is left in share/cmake/.
+package_files_by_architecture() {
+  local dir="${prefix}/lib/cmake/coflow"
+  [[ -f "${dir}/coflowRedisTargets.cmake" && -f "${dir}/coflowConfig.cmake" ]] &&
+    ! grep -q '^if("TRUE")$' "${dir}/coflowConfigVersion.cmake" &&
+    [[ ! -e "${prefix}/share/cmake/coflow" ]] || {
+    echo "the package files are not where a compiled component puts them:"
+    find "${prefix}" -name '*.cmake'
+    return 1
+  }
 }
 
 pkg_config() {
@@ -156,7 +171,9 @@ redis_missing() {
   fi
   PKG_CONFIG_LIBDIR="${empty}" cmake -S "${coflow}" -B "${tmp}/auto-build" &&
     cmake --install "${tmp}/auto-build" --prefix "${tmp}/prefix-no-redis" &&
-    [[ ! -e "${tmp}/prefix-no-redis/share/cmake/coflow/coflowRedisTargets.cmake" ]] || return 1
+    [[ -f "${tmp}/prefix-no-redis/share/cmake/coflow/coflowConfig.cmake" ]] &&
+    grep -q '^if("TRUE")$' "${tmp}/prefix-no-redis/share/cmake/coflow/coflowConfigVersion.cmake" &&
+    [[ -z $(find "${tmp}/prefix-no-redis" -name coflowRedisTargets.cmake) ]] || return 1
   if cmake -S "${here}/cmake_find_package_redis" -B "${tmp}/find_package_no_redis-build" \
     -DCMAKE_PREFIX_PATH="${tmp}/prefix-no-redis" -DCOFLOW_EXPECTED_VERSION="${version}" \
     >"${tmp}/no-redis.log" 2>&1 ||
