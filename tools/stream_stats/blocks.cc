@@ -23,7 +23,6 @@ std::string buffer_pool::take_text() {
 }
 
 void buffer_pool::give(std::string&& text) {
-  text.clear();
   const std::lock_guard lock(mutex_);
   if (texts_.size() < max_kept) texts_.push_back(std::move(text));
 }
@@ -38,7 +37,6 @@ sample_batch buffer_pool::take_batch() {
 
 void buffer_pool::give(sample_batch&& batch) {
   batch.values.clear();
-  batch.text.clear();
   batch.keys.clear();
   batch.bad.clear();
   batch.columns = 1;
@@ -53,66 +51,64 @@ void buffer_pool::give(sample_batch&& batch) {
 coflow::generator<line_block> read_blocks(std::istream& in, std::uint64_t* bytes_read,
                                           std::size_t block_size,
                                           std::shared_ptr<buffer_pool> pool) {
-  // buffer holds the bytes read and not yet yielded: a line left over from the last block, then
-  // what was read after it. The blocks start small and double up to block_size, so that a run
-  // that stops early (its output closed, say) has read little more than it used; a line longer
-  // than the buffer doubles it too, so that any line fits.
+  // buffer[0, held) holds the bytes read and not yet yielded: a line left over from the last
+  // block, then what was read after it; the rest of buffer is room to read into. The blocks
+  // start small and double up to block_size, so that a run that stops early (its output closed,
+  // say) has read little more than it used; a line longer than the buffer doubles it too, so
+  // that any line fits. A buffer keeps its size between uses (the pool's buffers come back
+  // with theirs), so that making room fills only bytes that were never room before: a
+  // std::string cannot grow without writing its new bytes.
   block_size = std::max<std::size_t>(block_size, 1);
   std::size_t capacity = std::min(block_size, first_block_size);
   std::string buffer;
+  std::size_t held = 0;
   bool stream_start = true;
+  const auto yield_held = [&](std::size_t size) {
+    buffer.resize(size);
+    line_block block;
+    block.text = std::move(buffer);
+    block.stream_start = stream_start;
+    block.pool = pool;
+    return block;
+  };
   for (;;) {
-    if (buffer.size() == capacity || capacity < block_size) capacity *= 2;
-    const std::size_t end = buffer.size();
-    buffer.resize(capacity);
+    if (held == capacity || capacity < block_size) capacity *= 2;
+    if (buffer.size() < capacity) buffer.resize(capacity);
     // As read_lines: what the stream has at hand, and when it has nothing, whatever comes next
     // (never a read that waits for a whole block, so lines from a pipe come as they arrive).
-    char* const into = buffer.data() + end;
-    const auto room = static_cast<std::streamsize>(capacity - end);
+    char* const into = buffer.data() + held;
+    const auto room = static_cast<std::streamsize>(capacity - held);
     errno = 0;
     std::streamsize got = in.readsome(into, room);
     if (got == 0 && in && in.peek() != std::istream::traits_type::eof()) {
       got = in.readsome(into, room);
     }
-    buffer.resize(end + static_cast<std::size_t>(got));
+    held += static_cast<std::size_t>(got);
     if (bytes_read != nullptr) *bytes_read += static_cast<std::uint64_t>(got);
+    const std::size_t last = std::string_view(buffer.data(), held).rfind('\n');
     if (in.bad()) {
       // The lines read whole before the failure still count; a line cut by it does not.
       const int read_errno = errno;
-      const std::size_t last = buffer.rfind('\n');
-      buffer.resize(last == std::string::npos ? 0 : last + 1);
-      line_block block;
-      block.text = std::move(buffer);
-      block.stream_start = stream_start;
+      line_block block = yield_held(last == std::string_view::npos ? 0 : last + 1);
       block.failure = read_errno != 0 ? std::strerror(read_errno) : "";
-      block.pool = pool;
       co_yield std::move(block);
       co_return;
     }
     if (!in || in.eof()) {
       // The last line need not end with a line end.
-      if (!buffer.empty()) {
-        line_block block;
-        block.text = std::move(buffer);
-        block.stream_start = stream_start;
-        block.pool = pool;
-        co_yield std::move(block);
-      }
+      if (held != 0) co_yield yield_held(held);
       co_return;
     }
-    const std::size_t last = buffer.rfind('\n');
-    if (last == std::string::npos) continue;
+    if (last == std::string_view::npos) continue;
     // The whole lines go; the part of a line after them stays for the next block.
     std::string rest = pool ? pool->take_text() : std::string();
-    rest.reserve(capacity);
-    rest.assign(buffer, last + 1);
-    buffer.resize(last + 1);
-    line_block block;
-    block.text = std::move(buffer);
-    block.stream_start = stream_start;
+    const std::size_t kept = held - (last + 1);
+    if (rest.size() < capacity) rest.resize(capacity);
+    std::memcpy(rest.data(), buffer.data() + last + 1, kept);
+    line_block block = yield_held(last + 1);
     stream_start = false;
-    block.pool = pool;
     buffer = std::move(rest);
+    held = kept;
     co_yield std::move(block);
   }
 }

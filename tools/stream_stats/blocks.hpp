@@ -105,7 +105,8 @@ class buffer_pool {
  public:
   static constexpr std::size_t max_kept = 16;
 
-  /// take_text returns an empty string, with the capacity of one given back if there is one.
+  /// take_text returns a string given back, with the size it had (its bytes are stale: room
+  /// for read_blocks to read into without filling it first), or an empty one.
   std::string take_text();
   void give(std::string&& text);
   /// take_batch returns an empty batch, with the capacity of one given back if there is one.
