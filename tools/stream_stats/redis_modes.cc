@@ -160,8 +160,9 @@ struct parse_entry {
     if (v == nullptr) return std::nullopt;
     const auto number = parse_number(*v);
     if (!number) return std::nullopt;
+    // A present but empty k is the key "" (a group, as in the file modes); no k, no key.
     const std::string* k = e.field("k");
-    return keyed_value{k != nullptr ? *k : std::string(), *number};
+    return keyed_value{k != nullptr ? std::optional<std::string>(*k) : std::nullopt, *number};
   }
 };
 

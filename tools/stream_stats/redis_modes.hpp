@@ -15,8 +15,9 @@
 //   published. A line of more fields, or with a quote never closed, is not published: it is
 //   counted and the first few are named on stderr, as the file modes report malformed lines,
 //   and publishing goes on (status 0). A worker folds each entry's v (and k, for
-//   the per-key rows) into its statistics with the Redis connector's checkpointed worker
-//   (connectors/redis/checkpointed_worker.hpp): its own pending entries first, entries of a
+//   the per-key rows; an empty k is the key "", a group as in the file modes, while an entry
+//   without k counts in the total only) into its statistics with the Redis connector's checkpointed
+//   worker (connectors/redis/checkpointed_worker.hpp): its own pending entries first, entries of a
 //   consumer idle longer than --claim-idle seconds claimed, a checkpoint every
 //   --checkpoint-every entries and at the end; an entry without a numeric v is counted as
 //   malformed. It runs until no entry came for --idle-exit seconds, or until SIGINT/SIGTERM.
