@@ -304,22 +304,34 @@ void connection::connect() {
       continue;
     }
     redisSetTimeout(raw, to_timeval(options.command_timeout));
-    if (options.auth) {
-      // Views of the credentials, not copies: no string of ours holds the password.
-      std::vector<std::string_view> auth_args{"AUTH"};
-      if (!options.auth->user().empty()) auth_args.push_back(options.auth->user());
-      auth_args.push_back(options.auth->password());
-      append_views(auth_args);
-      const reply r = read_reply();
-      if (r.is_error()) {
-        throw auth_error(
-            "redis: authentication to " + endpoint_of(options) + " failed" +
-            (options.auth->user().empty() ? "" : " for user '" + options.auth->user() + "'") +
-            " (" + error_code(r.text) + ")");
+    std::optional<reply> auth_reply;
+    reply pong;
+    try {
+      if (options.auth) {
+        // Views of the credentials, not copies: no string of ours holds the password.
+        std::vector<std::string_view> auth_args{"AUTH"};
+        if (!options.auth->user().empty()) auth_args.push_back(options.auth->user());
+        auth_args.push_back(options.auth->password());
+        append_views(auth_args);
+        auth_reply = read_reply();
       }
+      if (!auth_reply || !auth_reply->is_error()) {
+        append({"PING"});
+        pong = read_reply();
+      }
+    } catch (const connection_error&) {
+      // Accepted, then closed before it answered: a server going down (its listening socket
+      // still took the connection) or not serving yet. As unreachable: try again.
+      last_failure = "the connection closed before the server answered";
+      context_.reset();
+      continue;
     }
-    append({"PING"});
-    const reply pong = read_reply();
+    if (auth_reply && auth_reply->is_error()) {
+      throw auth_error(
+          "redis: authentication to " + endpoint_of(options) + " failed" +
+          (options.auth->user().empty() ? "" : " for user '" + options.auth->user() + "'") + " (" +
+          error_code(auth_reply->text) + ")");
+    }
     if (pong.is_error() && error_code(pong.text) == "LOADING") {
       // Restarted from its append-only file or snapshot, and not serving yet: try again.
       last_failure = "the server is loading its data";

@@ -14,7 +14,8 @@
 // Semantics: open() connects, authenticates (AUTH [user] password) and answers PING; when the
 //   server cannot be reached it tries again after a delay that doubles up to retry.max_delay,
 //   retry.attempts times in all, then throws. A server still loading its data after a
-//   restart (LOADING) counts as not reachable yet. Authentication failures are not retried (a wrong
+//   restart (LOADING), and one that closes the connection before answering (a server going
+//   down), count as not reachable yet. Authentication failures are not retried (a wrong
 //   password does not become right). command() sends one command and waits for its reply;
 //   append() and read_reply() pipeline several commands in one round trip.
 //   reconnect() replaces a broken connection (a server restarted, a network that failed) by a
