@@ -25,9 +25,21 @@
 //   stops (count, stop entry, signal) or when no entry came for `idle_exit` (0: never), and
 //   returns the last committed state. An id seen twice between two checkpoints (a consumer
 //   can claim its own entries back) is folded once.
-// Exceptions: redis::error; what parse or the aggregate throws. Nothing is committed after an
-//   exception: the entries folded since the last checkpoint stay pending, so a restarted
-//   worker folds them again, once.
+// Reconnection: with `reconnections` > 0, a connection that breaks inside run() (the server
+//   restarted, the network failed) is opened again (connection::reconnect(): the source's,
+//   and the store's if it is another), and the worker resumes as a restarted one does: it
+//   restores the last checkpoint from the server and reads its pending entries again, so the
+//   entries folded since the checkpoint are folded again, once (at-least-once delivery, each
+//   entry counted once in the committed state). A reconnection that cannot reach the server
+//   (after the connection's retries) uses up one more of the budget. `on_reconnect` is called
+//   with the error before each reconnection; reconnections() counts them. No reconnection is
+//   tried once the source's stop flag is set. The state restored is the server's: a server
+//   without persistence that lost the checkpoint gives the state of the worker's last
+//   checkpoint known in memory (or the initial one), and its stream and group are made anew.
+// Exceptions: redis::connection_error when the connection breaks and the budget is spent (0, the
+//   default: at the first break); other redis::error; what parse or the aggregate throws.
+//   Nothing is committed after an exception: the entries folded since the last checkpoint
+//   stay pending, so a restarted worker folds them again, once.
 // Cost: the aggregate's add per entry; one checkpoint round trip per `checkpoint_every`
 //   entries (see benchmarks/RESULTS.md).
 #pragma once
@@ -38,6 +50,7 @@
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -100,6 +113,8 @@ struct worker_options {
   std::size_t checkpoint_every = 1000;
   std::chrono::milliseconds checkpoint_interval{1000};
   std::chrono::milliseconds idle_exit{0};
+  int reconnections = 0;  // broken connections run() survives; 0: the first one throws
+  std::function<void(const connection_error&)> on_reconnect{};  // before each reconnection
 };
 
 /// entry_parser<P, A>: reads an entry's value for aggregate A, nullopt when it is malformed.
@@ -121,8 +136,47 @@ class checkpointed_worker {
   }
 
   state_type run() {
+    for (bool broken = false;; broken = true) {
+      try {
+        if (broken) reconnect();
+        return run_from_checkpoint();
+      } catch (const connection_error& e) {
+        if (std::cmp_greater_equal(reconnections_, options_.reconnections) || stop_requested())
+          throw;
+        ++reconnections_;
+        if (options_.on_reconnect) options_.on_reconnect(e);
+      }
+    }
+  }
+
+  /// rollbacks() is how many checkpoints found entries claimed away (see above).
+  [[nodiscard]] std::size_t rollbacks() const { return rollbacks_; }
+  /// checkpoints() is how many checkpoints were committed.
+  [[nodiscard]] std::size_t checkpoints() const { return checkpoints_; }
+  /// reconnections() is how many times run() opened its connection again (see above).
+  [[nodiscard]] std::size_t reconnections() const { return reconnections_; }
+
+ private:
+  using clock = std::chrono::steady_clock;
+
+  bool stop_requested() const {
+    const auto* flag = source_->options().stop_requested;
+    return flag != nullptr && flag->load();
+  }
+
+  void reconnect() {
+    connection& reading = source_->connection_in_use();
+    reading.reconnect();
+    if (&store_->connection_in_use() != &reading) store_->connection_in_use().reconnect();
+  }
+
+  // As a restarted worker: the last checkpoint, then this consumer's pending entries first.
+  state_type run_from_checkpoint() {
     if (auto bytes = store_->load()) committed_ = state_type::deserialize(*bytes);
     state_ = committed_;
+    ids_.clear();
+    seen_.clear();
+    source_->restart_pending();
     auto last_entry = clock::now();
     last_commit_ = last_entry;
     while (!source_->stopped()) {
@@ -142,14 +196,6 @@ class checkpointed_worker {
     commit();
     return committed_;
   }
-
-  /// rollbacks() is how many checkpoints found entries claimed away (see above).
-  [[nodiscard]] std::size_t rollbacks() const { return rollbacks_; }
-  /// checkpoints() is how many checkpoints were committed.
-  [[nodiscard]] std::size_t checkpoints() const { return checkpoints_; }
-
- private:
-  using clock = std::chrono::steady_clock;
 
   void fold(const stream_entry& e) {
     if (!seen_.insert(e.id).second) return;
@@ -192,6 +238,7 @@ class checkpointed_worker {
   clock::time_point last_commit_{};
   std::size_t rollbacks_ = 0;
   std::size_t checkpoints_ = 0;
+  std::size_t reconnections_ = 0;
 };
 
 /// merged_checkpoints<A>(c, stream, group) merges the last checkpoint of every consumer of

@@ -269,6 +269,23 @@ connection::~connection() = default;
 
 connection connection::open(const connection_options& options) {
   connection c(options);
+  c.connect();
+  return c;
+}
+
+void connection::reconnect() {
+  context_.reset();
+  try {
+    connect();
+  } catch (...) {
+    context_.reset();  // not half open: a context that failed AUTH or PING is not used
+    throw;
+  }
+}
+
+// connect opens the context with options_, trying as the header says.
+void connection::connect() {
+  const connection_options& options = options_;
   auto delay = options.retry.first_delay;
   std::string last_failure;
   const int attempts = std::max(1, options.retry.attempts);
@@ -280,39 +297,51 @@ connection connection::open(const connection_options& options) {
     redisContext* raw = redisConnectWithTimeout(options.host.c_str(), options.port,
                                                 to_timeval(options.connect_timeout));
     if (raw == nullptr) throw error("redis: out of memory allocating a connection");
-    c.context_.reset(raw);
+    context_.reset(raw);
     if (raw->err != 0) {
       last_failure = raw->errstr;
-      c.context_.reset();
+      context_.reset();
       continue;
     }
     redisSetTimeout(raw, to_timeval(options.command_timeout));
-    if (options.auth) {
-      // Views of the credentials, not copies: no string of ours holds the password.
-      std::vector<std::string_view> auth_args{"AUTH"};
-      if (!options.auth->user().empty()) auth_args.push_back(options.auth->user());
-      auth_args.push_back(options.auth->password());
-      c.append_views(auth_args);
-      const reply r = c.read_reply();
-      if (r.is_error()) {
-        throw auth_error(
-            "redis: authentication to " + endpoint_of(options) + " failed" +
-            (options.auth->user().empty() ? "" : " for user '" + options.auth->user() + "'") +
-            " (" + error_code(r.text) + ")");
+    std::optional<reply> auth_reply;
+    reply pong;
+    try {
+      if (options.auth) {
+        // Views of the credentials, not copies: no string of ours holds the password.
+        std::vector<std::string_view> auth_args{"AUTH"};
+        if (!options.auth->user().empty()) auth_args.push_back(options.auth->user());
+        auth_args.push_back(options.auth->password());
+        append_views(auth_args);
+        auth_reply = read_reply();
       }
+      if (!auth_reply || !auth_reply->is_error()) {
+        append({"PING"});
+        pong = read_reply();
+      }
+    } catch (const connection_error&) {
+      // Accepted, then closed before it answered: a server going down (its listening socket
+      // still took the connection) or not serving yet. As unreachable: try again.
+      last_failure = "the connection closed before the server answered";
+      context_.reset();
+      continue;
     }
-    c.append({"PING"});
-    const reply pong = c.read_reply();
+    if (auth_reply && auth_reply->is_error()) {
+      throw auth_error(
+          "redis: authentication to " + endpoint_of(options) + " failed" +
+          (options.auth->user().empty() ? "" : " for user '" + options.auth->user() + "'") + " (" +
+          error_code(auth_reply->text) + ")");
+    }
     if (pong.is_error() && error_code(pong.text) == "LOADING") {
       // Restarted from its append-only file or snapshot, and not serving yet: try again.
       last_failure = "the server is loading its data";
-      c.context_.reset();
+      context_.reset();
       continue;
     }
     if (pong.is_error() && error_code(pong.text) == "NOAUTH")
       throw auth_error("redis: " + endpoint_of(options) + " requires authentication");
     if (pong.is_error()) throw server_error("redis: PING failed: " + pong.text);
-    return c;
+    return;
   }
   throw connection_error("redis: cannot reach " + endpoint_of(options) + " after " +
                          std::to_string(attempts) + " attempts: " + last_failure);

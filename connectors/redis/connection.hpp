@@ -14,9 +14,16 @@
 // Semantics: open() connects, authenticates (AUTH [user] password) and answers PING; when the
 //   server cannot be reached it tries again after a delay that doubles up to retry.max_delay,
 //   retry.attempts times in all, then throws. A server still loading its data after a
-//   restart (LOADING) counts as not reachable yet. Authentication failures are not retried (a wrong
+//   restart (LOADING), and one that closes the connection before answering (a server going
+//   down), count as not reachable yet. Authentication failures are not retried (a wrong
 //   password does not become right). command() sends one command and waits for its reply;
 //   append() and read_reply() pipeline several commands in one round trip.
+//   reconnect() replaces a broken connection (a server restarted, a network that failed) by a
+//   new one to the same server, opened as open() does, with the same options, retries and
+//   credentials; objects that hold a reference to the connection (stream_source,
+//   checkpoint_store) go on using it. Nothing survives that the server did not keep: a
+//   pipelined command never answered is lost, and so is what a server without persistence
+//   held (see stream_source.hpp for a group that is gone).
 // Endpoints: parse_endpoint reads HOST:PORT, and an IPv6 address in brackets, [::1]:6379;
 //   messages name an endpoint the same way.
 // Secrets: the password comes from an environment variable or a file, never from a command
@@ -27,7 +34,7 @@
 // Signals: a write to a connection the server closed does not raise SIGPIPE in the process
 //   (it is blocked in the calling thread during hiredis's writes, and taken back).
 // Exceptions: redis::connection_error when the server cannot be reached or the connection
-//   breaks (a timeout included; the connection is then unusable, open a new one);
+//   breaks (a timeout included; the connection is then unusable until reconnect() succeeds);
 //   redis::auth_error for a rejected password; redis::server_error for an error reply of a
 //   command. All derive from redis::error (a std::runtime_error).
 // Cost: one TCP round trip per command(); append() + read_reply() one per batch.
@@ -156,6 +163,11 @@ class connection {
   void append(const std::vector<std::string>& args);
   reply read_reply();
 
+  /// reconnect closes the current connection, broken or not, and opens a new one with the
+  /// options it was opened with (retries and authentication included). It throws as open()
+  /// does; the connection is then unusable until a later reconnect() succeeds.
+  void reconnect();
+
   [[nodiscard]] const connection_options& options() const { return options_; }
 
  private:
@@ -163,6 +175,7 @@ class connection {
     void operator()(redisContext* c) const;
   };
   explicit connection(connection_options options) : options_(std::move(options)) {}
+  void connect();
   void check_io(const char* what);
   void append_views(const std::vector<std::string_view>& args);
 

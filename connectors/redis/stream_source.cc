@@ -28,11 +28,26 @@ stream_source::stream_source(connection& c, source_options options)
   if (options_.stream.empty() || options_.group.empty() || options_.consumer.empty())
     throw error("redis: a stream source needs a stream, a group and a consumer name");
   if (options_.batch == 0) throw error("redis: a stream source's batch must be at least 1");
+  create_group();
+}
+
+void stream_source::create_group() {
   try {
     connection_->command({"XGROUP", "CREATE", options_.stream, options_.group, "0", "MKSTREAM"});
   } catch (const server_error& e) {
     if (std::string_view(e.what()).find("BUSYGROUP") == std::string_view::npos) throw;
   }
+}
+
+reply stream_source::group_command(const std::vector<std::string>& args) {
+  try {
+    return connection_->command(args);
+  } catch (const server_error& e) {
+    // The group is gone: a server restarted without persistence, or the stream was deleted.
+    if (std::string_view(e.what()).find("NOGROUP") == std::string_view::npos) throw;
+  }
+  create_group();
+  return connection_->command(args);
 }
 
 bool stream_source::stopped() const {
@@ -55,7 +70,7 @@ std::vector<stream_entry> stream_source::read(const std::string& from, bool bloc
     args.push_back(std::to_string(options_.block.count()));
   }
   args.insert(args.end(), {"STREAMS", options_.stream, from});
-  const reply r = connection_->command(args);
+  const reply r = group_command(args);
   std::vector<stream_entry> out;
   if (r.is_nil()) return out;
   for (const reply& stream : r.as_array())
@@ -71,9 +86,9 @@ std::vector<stream_entry> stream_source::claim() {
   if (now - last_claim_ < options_.claim_idle / 2) return out;
   std::size_t count = options_.batch;
   if (options_.max_entries) count = std::min(count, *options_.max_entries - delivered_);
-  const reply r = connection_->command(
-      {"XAUTOCLAIM", options_.stream, options_.group, options_.consumer,
-       std::to_string(options_.claim_idle.count()), claim_cursor_, "COUNT", std::to_string(count)});
+  const reply r = group_command({"XAUTOCLAIM", options_.stream, options_.group, options_.consumer,
+                                 std::to_string(options_.claim_idle.count()), claim_cursor_,
+                                 "COUNT", std::to_string(count)});
   claim_cursor_ = r.at(0).as_string();
   // A full scan of the pending list ended: wait before the next one.
   if (claim_cursor_ == "0-0") last_claim_ = now;

@@ -22,10 +22,19 @@
 //   returned), or when `*stop_requested` becomes true (set it from a signal handler).
 //   restart_pending() reads the consumer's pending entries again from the start (after a
 //   checkpoint found that some of them were claimed away, see checkpoint.hpp).
-//   The group is created at the stream's start (and the stream with it) if it does not exist.
+//   The group is created at the stream's start (and the stream with it) if it does not exist,
+//   and created again when a read finds it gone (NOGROUP: a server restarted without
+//   persistence, a stream deleted); an ack() to a group that is gone acknowledges nothing.
+// Reconnection: the source holds the connection by reference, so after it broke,
+//   `c.reconnect()` then restart_pending() resume the consumer: what it had been delivered and
+//   not acknowledged is still pending at the server (with persistence), and is read again
+//   (checkpointed_worker does this by itself, see worker_options::reconnections; pump does not
+//   reconnect).
 //   An entry deleted while pending comes back with no fields (`deleted` is true).
-// Exceptions: redis::error from the connection (connection.hpp); pump() rethrows what a
-//   stage throws, after acknowledging the entries the pipeline had taken before.
+// Exceptions: redis::error from the connection (connection.hpp): a broken connection is a
+//   redis::connection_error, and the source is usable again once the connection is. pump()
+//   rethrows what a stage throws, after acknowledging the entries the pipeline had taken
+//   before.
 // Cost: one round trip per batch of up to `batch` entries, one per ack() call.
 #pragma once
 
@@ -84,8 +93,12 @@ class stream_source {
   [[nodiscard]] const source_options& options() const { return options_; }
   /// claimed() is how many entries this source took over from other consumers so far.
   [[nodiscard]] std::size_t claimed() const { return claimed_; }
+  /// connection_in_use() is the connection the source reads with.
+  [[nodiscard]] connection& connection_in_use() const { return *connection_; }
 
  private:
+  void create_group();
+  reply group_command(const std::vector<std::string>& args);
   std::vector<stream_entry> read(const std::string& from, bool block);
   std::vector<stream_entry> claim();
   std::vector<stream_entry> deliver(std::vector<stream_entry> entries);

@@ -160,13 +160,19 @@ struct parse_entry {
     if (v == nullptr) return std::nullopt;
     const auto number = parse_number(*v);
     if (!number) return std::nullopt;
+    // A present but empty k is the key "" (a group, as in the file modes); no k, no key.
     const std::string* k = e.field("k");
-    return keyed_value{k != nullptr ? *k : std::string(), *number};
+    return keyed_value{k != nullptr ? std::optional<std::string>(*k) : std::nullopt, *number};
   }
 };
 
-// One worker run on one connection; a lost connection ends it with connection_error.
-int work_once(const redis_command& c, std::ostream& err) {
+// A worker whose connection breaks (the server restarted, the network failed) connects again
+// and resumes from its last checkpoint: what it folded since is still pending, and is read
+// again (checkpointed_worker's reconnections). Each reconnection tries as connection::open
+// does (5 attempts over about 3 s); a server that stays away ends the worker with status 1.
+int work(const redis_command& c, std::ostream& err) {
+  std::signal(SIGINT, request_stop);
+  std::signal(SIGTERM, request_stop);
   auto conn = connect(c);
   const auto ms = [](double seconds) {
     return std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
@@ -182,7 +188,14 @@ int work_once(const redis_command& c, std::ostream& err) {
   // A fresh worker starts from redis_statistics(alpha); a restarted one from its checkpoint.
   coflow::redis::checkpointed_worker<redis_statistics, parse_entry> worker(
       source, store, parse_entry{},
-      {.checkpoint_every = c.checkpoint_every, .idle_exit = ms(c.idle_exit)},
+      {.checkpoint_every = c.checkpoint_every,
+       .idle_exit = ms(c.idle_exit),
+       .reconnections = 3,
+       .on_reconnect =
+           [&err](const coflow::redis::connection_error& e) {
+             err << "stream_stats: " << e.what()
+                 << "; connecting again, from the last checkpoint\n";
+           }},
       redis_statistics(c.alpha));
   const auto state = worker.run();
   err << "stream_stats: worker " << c.consumer << ": " << group_digits(state.entries)
@@ -190,24 +203,6 @@ int work_once(const redis_command& c, std::ostream& err) {
       << " checkpoints, " << source.claimed() << " claimed, " << worker.rollbacks()
       << " rollbacks\n";
   return 0;
-}
-
-// A worker whose connection breaks (the server restarted, the network failed) connects again
-// and resumes from its last checkpoint: what it folded since is still pending, and is read
-// again. Each reconnection tries as connection::open does (5 attempts over about 3 s); a
-// server that stays away ends the worker with status 1.
-int work(const redis_command& c, std::ostream& err) {
-  std::signal(SIGINT, request_stop);
-  std::signal(SIGTERM, request_stop);
-  constexpr int reconnections = 3;
-  for (int lost = 0;; ++lost) {
-    try {
-      return work_once(c, err);
-    } catch (const coflow::redis::connection_error& e) {
-      if (lost == reconnections || stop_requested) throw;
-      err << "stream_stats: " << e.what() << "; connecting again, from the last checkpoint\n";
-    }
-  }
 }
 
 int print_report(const redis_command& c, std::ostream& out, std::ostream& err) {

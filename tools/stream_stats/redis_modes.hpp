@@ -14,14 +14,16 @@
 //   KEY,VALUE whose value is no number while the next line's is, is a header and is not
 //   published. A line of more fields, or with a quote never closed, is not published: it is
 //   counted and the first few are named on stderr, as the file modes report malformed lines,
-//   and publishing goes on (status 0). A worker folds each entry's v (and k, for
-//   the per-key rows) into its statistics with the Redis connector's checkpointed worker
-//   (connectors/redis/checkpointed_worker.hpp): its own pending entries first, entries of a
-//   consumer idle longer than --claim-idle seconds claimed, a checkpoint every
+//   and publishing goes on (status 0). A worker folds each entry's v (and k, for the per-key
+//   rows; an empty k is the key "", a group as in the file modes, while an entry without k
+//   counts in the total only) into its statistics with the Redis connector's checkpointed
+//   worker (connectors/redis/checkpointed_worker.hpp): its own pending entries first, entries
+//   of a consumer idle longer than --claim-idle seconds claimed, a checkpoint every
 //   --checkpoint-every entries and at the end; an entry without a numeric v is counted as
 //   malformed. It runs until no entry came for --idle-exit seconds, or until SIGINT/SIGTERM.
-//   When its connection breaks it connects again (up to 3 times) and resumes from its last
-//   checkpoint.
+//   When its connection breaks it connects again (up to 3 times, the worker's reconnections)
+//   and resumes from its last checkpoint; one that cannot reach the server at its start ends
+//   after the connection's retries, without reconnections (status 1).
 //   The report merges every consumer's last checkpoint and prints the usual report in the
 //   --format asked for; it counts each entry once whatever the workers went through (see
 //   redis_state.hpp for the EWMA).

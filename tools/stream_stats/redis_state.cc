@@ -56,7 +56,7 @@ summary redis_column::result(bool with_ewma) const {
 
 void redis_statistics::add(const keyed_value& v) {
   total_.add(v.value, alpha_);
-  if (!v.key.empty()) keys_[v.key].add(v.value, alpha_);
+  if (v.key) keys_[*v.key].add(v.value, alpha_);
 }
 
 void redis_statistics::merge(const redis_statistics& other) {
@@ -65,6 +65,7 @@ void redis_statistics::merge(const redis_statistics& other) {
   for (const auto& [key, column] : other.keys_) keys_[key].merge(column);
 }
 
+// Format 1 holds the key "" like any other (older states simply never have it).
 void redis_statistics::serialize(std::vector<std::byte>& out) const {
   coflow::byte_writer w(out);
   w.header("stream_stats_redis", 1);

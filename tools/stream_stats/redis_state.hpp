@@ -5,8 +5,9 @@
 // serializable aggregate, so that the workers' checkpoints merge into one report.
 //
 //   stream_stats::redis_statistics s;
-//   s.add({"", 1.5});              // no key
+//   s.add({std::nullopt, 1.5});    // no key: in the total only
 //   s.add({"sensor-7", 2.0});
+//   s.add({"", 3.0});              // the key "", a group as any other
 //   stream_stats::report r = s.to_report(/*workers=*/2);
 //
 // Semantics: count, mean and standard deviation are coflow::moments', min and max
@@ -32,9 +33,11 @@
 
 namespace stream_stats {
 
-/// keyed_value: one entry's key (empty without `k`) and value.
+/// keyed_value: one entry's key and value. An entry without field `k` has no key (it counts
+/// in the total only); one whose `k` is empty has the key "", a group of its own, as the file
+/// modes give a row ",5".
 struct keyed_value {
-  std::string key;
+  std::optional<std::string> key;
   double value = 0;
 };
 
@@ -71,7 +74,7 @@ class redis_statistics {
  private:
   double alpha_ = 0.1;
   redis_column total_;
-  std::map<std::string, redis_column> keys_;  // entries with a key
+  std::map<std::string, redis_column> keys_;  // entries with a key ("" included)
 };
 
 /// redis_ewma_note is the line that a merged report prints about the EWMA.

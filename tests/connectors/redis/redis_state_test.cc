@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "pipeline/bytes.hpp"
@@ -23,7 +25,8 @@ redis_statistics round_trip(const redis_statistics& s) {
 TEST(RedisStatistics, MergedStatesGiveTheStatisticsOfAllValues) {
   redis_statistics a(0.5), b(0.5), whole(0.5);
   for (int i = 1; i <= 10; ++i) {
-    const keyed_value v{i % 2 == 0 ? "even" : "", static_cast<double>(i)};
+    const keyed_value v{i % 2 == 0 ? std::optional<std::string>("even") : std::nullopt,
+                        static_cast<double>(i)};
     (i <= 4 ? a : b).add(v);
     whole.add(v);
   }
@@ -46,13 +49,35 @@ TEST(RedisStatistics, MergedStatesGiveTheStatisticsOfAllValues) {
 
 TEST(RedisStatistics, EwmaOnlyForOneState) {
   redis_statistics s(0.5);
-  for (double x : {4.0, 8.0}) s.add({"", x});
+  for (double x : {4.0, 8.0}) s.add({std::nullopt, x});
   const auto one = round_trip(s).to_report(1);
   ASSERT_TRUE(one.total.ewma.has_value());
   EXPECT_DOUBLE_EQ(*one.total.ewma, 6.0);  // 0.5 * 8 + 0.5 * 4
   EXPECT_FALSE(s.to_report(2).total.ewma.has_value());
   EXPECT_NE(stream_stats::redis_ewma_note(2).find("2 worker states"), std::string::npos);
   EXPECT_EQ(round_trip(s).alpha(), 0.5);
+}
+
+// An empty key is a group, as the file modes make one of a row ",5"; no key is no group.
+TEST(RedisStatistics, EmptyKeyIsAGroupAndNoKeyIsNone) {
+  redis_statistics s;
+  s.add({"", 5.0});
+  s.add({"", 7.0});
+  s.add({std::nullopt, 100.0});
+  s.add({"a", 1.0});
+  const auto r = round_trip(s).to_report(1);
+  EXPECT_EQ(r.total.count, 4u);
+  ASSERT_TRUE(r.grouped);
+  ASSERT_EQ(r.groups.size(), 2u);
+  EXPECT_EQ(r.groups[0].key, std::vector<std::string>{""});
+  EXPECT_EQ(r.groups[0].columns[0].count, 2u);
+  EXPECT_DOUBLE_EQ(*r.groups[0].columns[0].mean, 6.0);
+  EXPECT_EQ(r.groups[1].key, std::vector<std::string>{"a"});
+  EXPECT_EQ(r.groups[1].columns[0].count, 1u);
+
+  redis_statistics unkeyed;
+  unkeyed.add({std::nullopt, 1.0});
+  EXPECT_FALSE(round_trip(unkeyed).to_report(1).grouped);
 }
 
 TEST(RedisStatistics, EmptyStateAndCorruptBytes) {

@@ -2,7 +2,7 @@
 # stream_stats on Redis, end to end: publish a file, two workers, the merged report equals one
 # stream_stats over the same values (the EWMA aside, which a merged report leaves empty and says
 # why); --publish reads CSV (a quoted key keeps its comma, a header is skipped, a line of three
-# fields is reported); a worker killed with SIGKILL mid-stream, whose entries another worker
+# fields is reported, an empty key is a group as in the file modes); a worker killed with SIGKILL mid-stream, whose entries another worker
 # claims, still gives every value exactly once; malformed entries are counted; a server with
 # requirepass refuses a wrong password with a clear error and the secret shows in no output.
 #
@@ -115,10 +115,11 @@ stop_server
 #     header is not published, a line of three fields is reported and skipped; the round trip
 #     through a worker gives the report of `stream_stats -c 2 --by 1` over the same file. ---
 start_server
-printf 'sensor,reading\n"a,b",3\nc,4\n"a,b",5\nx,y,z\nc,6\n' >"${scratch}/keyed.csv"
+# ,7 and "",8 have the empty key: a group "" in both reports.
+printf 'sensor,reading\n"a,b",3\nc,4\n"a,b",5\nx,y,z\nc,6\n,7\n"",8\n' >"${scratch}/keyed.csv"
 "${program}" --redis "127.0.0.1:${port}" --stream k --publish "${scratch}/keyed.csv" 2>"${scratch}/kpub.err"
 check "publish csv" $? "$(cat "${scratch}/kpub.err")"
-grep -qx 'stream_stats: published 4 entries to k (line 1, a header, not published)' "${scratch}/kpub.err"
+grep -qx 'stream_stats: published 6 entries to k (line 1, a header, not published)' "${scratch}/kpub.err"
 check "publish csv: header skipped" $? "$(cat "${scratch}/kpub.err")"
 grep -qx 'stream_stats: line 5: 3 fields (expected VALUE or KEY,VALUE): "x,y,z"' "${scratch}/kpub.err" &&
   grep -qx 'stream_stats: 1 malformed line skipped' "${scratch}/kpub.err"
@@ -127,12 +128,13 @@ check "publish csv: three fields reported" $? "$(cat "${scratch}/kpub.err")"
 check "publish csv: the quoted key's entry" $? "$(redis-cli -p "${port}" XRANGE k - + COUNT 1)"
 "${program}" --redis "127.0.0.1:${port}" --stream k --group g --consumer w --idle-exit 0.5 2>"${scratch}/kw.err"
 check "publish csv: worker" $? "$(cat "${scratch}/kw.err")"
-grep -q "worker w: 4 entries (0 malformed)" "${scratch}/kw.err"; check "publish csv: worker entries" $? "$(cat "${scratch}/kw.err")"
+grep -q "worker w: 6 entries (0 malformed)" "${scratch}/kw.err"; check "publish csv: worker entries" $? "$(cat "${scratch}/kw.err")"
 "${program}" --redis "127.0.0.1:${port}" --stream k --group g --report --format csv >"${scratch}/kr.csv" 2>/dev/null
 check "publish csv: report" $?
 "${program}" -c 2 --by 1 --format csv "${scratch}/keyed.csv" >"${scratch}/kfile.csv" 2>/dev/null
 diff "${scratch}/kfile.csv" "${scratch}/kr.csv" >"${scratch}/kdiff"
 check "publish csv: round trip == stream_stats -c 2 --by 1" $? "$(cat "${scratch}/kdiff")"
+grep -q '^group,,2,7.5,' "${scratch}/kr.csv"; check "publish csv: the empty key's group" $? "$(cat "${scratch}/kr.csv")"
 stop_server
 
 # --- A worker killed mid-stream: another claims its entries; each value counted once. ---
