@@ -205,7 +205,7 @@ class moments {
   static moments deserialize(std::span<const std::byte> bytes) {
     double own[2] = {};  // mean_ and m2_, between the shared fields
     const detail::deviation_fields f = detail::read_deviation_state(bytes, "coflow.moments", own);
-    if (!f.keeps_invariants(own, unset_exponent, 1100) || !(own[1] >= 0))
+    if (!f.keeps_invariants(own, unset_exponent, 1100) || !(own[1] >= 0))  // m2: a sum of squares
       throw format_error("coflow: the bytes hold a 'coflow.moments' state that is not valid");
     moments m;
     m.count_ = f.count;
