@@ -64,6 +64,7 @@
 #include <span>
 #include <vector>
 
+#include "operators/detail/deviation_state_bytes.hpp"
 #include "operators/detail/exact_difference.hpp"
 #include "pipeline/bytes.hpp"
 
@@ -194,43 +195,28 @@ class moments {
 
   /// serialize appends the state's bytes to `out`.
   void serialize(std::vector<std::byte>& out) const {
-    byte_writer w(out);
-    w.header("coflow.moments", 1);
-    w.u64(count_);
-    w.u64(n_);
-    w.f64(shift_);
-    w.i64(exp_);
-    w.f64(mean_);
-    w.f64(m2_);
-    w.f64(sum_hi_);
-    w.f64(sum_lo_);
-    w.f64(special_);
+    detail::write_deviation_state(out, "coflow.moments",
+                                  {count_, n_, shift_, exp_, sum_hi_, sum_lo_, special_},
+                                  {mean_, m2_});
   }
 
   /// deserialize reads what serialize wrote; format_error for anything else, including a
   /// state that breaks the invariants add and merge keep.
   static moments deserialize(std::span<const std::byte> bytes) {
-    byte_reader r(bytes);
-    r.header("coflow.moments", 1);
-    moments m;
-    m.count_ = r.u64();
-    m.n_ = r.u64();
-    m.shift_ = r.f64();
-    const std::int64_t e = r.i64();
-    m.mean_ = r.f64();
-    m.m2_ = r.f64();
-    m.sum_hi_ = r.f64();
-    m.sum_lo_ = r.f64();
-    m.special_ = r.f64();
-    r.finish();
-    const bool finite = std::isfinite(m.shift_) && std::isfinite(m.mean_) && std::isfinite(m.m2_) &&
-                        std::isfinite(m.sum_hi_) && std::isfinite(m.sum_lo_);
-    if (m.n_ > m.count_ || !finite || !(m.m2_ >= 0) || e < unset_exponent || e > 1100 ||
-        (m.n_ < 2 && (m.mean_ != 0 || m.m2_ != 0 || m.sum_hi_ != 0 || m.sum_lo_ != 0)) ||
-        (m.n_ == 0 && m.shift_ != 0) || (m.count_ == m.n_) != (m.special_ == 0) ||
-        (m.count_ > m.n_ && std::isfinite(m.special_)))
+    double own[2] = {};  // mean_ and m2_, between the shared fields
+    const detail::deviation_fields f = detail::read_deviation_state(bytes, "coflow.moments", own);
+    if (!f.keeps_invariants(own, unset_exponent, 1100) || !(own[1] >= 0))  // m2: a sum of squares
       throw format_error("coflow: the bytes hold a 'coflow.moments' state that is not valid");
-    m.set_exponent(static_cast<int>(e));
+    moments m;
+    m.count_ = f.count;
+    m.n_ = f.n;
+    m.shift_ = f.shift;
+    m.mean_ = own[0];
+    m.m2_ = own[1];
+    m.sum_hi_ = f.sum_hi;
+    m.sum_lo_ = f.sum_lo;
+    m.special_ = f.special;
+    m.set_exponent(static_cast<int>(f.exponent));
     return m;
   }
 

@@ -25,28 +25,11 @@
 
 #include <type_traits>
 
+#include "operators/detail/moments_node.hpp"
 #include "operators/moments.hpp"
 #include "pipeline/stage.hpp"
 
 namespace coflow {
-
-namespace detail {
-
-template <class In, class Down>
-struct stddev_node {
-  bool push(In&& value) {
-    state.add(static_cast<double>(value));
-    if (state.count() < 2) return true;
-    return down.push(state.stddev());
-  }
-  [[nodiscard]] bool done() const { return down.done(); }
-  decltype(auto) finish() { return down.finish(); }
-
-  moments state;
-  Down down;
-};
-
-}  // namespace detail
 
 namespace ops {
 
@@ -61,8 +44,7 @@ struct stddev_stage : stage_interface {
     static_assert(std::is_arithmetic_v<In>,
                   "coflow::ops::stddev(): the values must be arithmetic (an integer or "
                   "floating-point type); transform them to a number first");
-    using down_type = decltype(make_down(std::type_identity<double>{}));
-    return detail::stddev_node<In, down_type>{{}, make_down(std::type_identity<double>{})};
+    return detail::make_moments_node<In, &moments::stddev>(make_down);
   }
 };
 

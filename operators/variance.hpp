@@ -31,28 +31,11 @@
 
 #include <type_traits>
 
+#include "operators/detail/moments_node.hpp"
 #include "operators/moments.hpp"
 #include "pipeline/stage.hpp"
 
 namespace coflow {
-
-namespace detail {
-
-template <class In, class Down>
-struct variance_node {
-  bool push(In&& value) {
-    state.add(static_cast<double>(value));
-    if (state.count() < 2) return true;
-    return down.push(state.variance());
-  }
-  [[nodiscard]] bool done() const { return down.done(); }
-  decltype(auto) finish() { return down.finish(); }
-
-  moments state;
-  Down down;
-};
-
-}  // namespace detail
 
 namespace ops {
 
@@ -67,8 +50,7 @@ struct variance_stage : stage_interface {
     static_assert(std::is_arithmetic_v<In>,
                   "coflow::ops::variance(): the values must be arithmetic (an integer or "
                   "floating-point type); transform them to a number first");
-    using down_type = decltype(make_down(std::type_identity<double>{}));
-    return detail::variance_node<In, down_type>{{}, make_down(std::type_identity<double>{})};
+    return detail::make_moments_node<In, &moments::variance>(make_down);
   }
 };
 

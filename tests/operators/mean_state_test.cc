@@ -19,6 +19,7 @@
 #include "pipeline/bytes.hpp"
 #include "pipeline/compose.hpp"
 #include "pipeline/run.hpp"
+#include "tests/operators/moments_fixtures.hpp"
 #include "tests/support/aggregate_states.hpp"
 #include "tests/support/exact.hpp"
 
@@ -29,6 +30,7 @@ using coflow::testing::bytes_of;
 using coflow::mean_state;
 using coflow::testing::exact_mean;
 using coflow::testing::ulps;
+using namespace coflow::moments_testing;
 
 static_assert(coflow::serializable_aggregate<mean_state>);
 static_assert(std::same_as<coflow::aggregate_result_t<mean_state>, mean_state>);
@@ -38,43 +40,16 @@ constexpr double nan = std::numeric_limits<double>::quiet_NaN();
 constexpr double big = std::numeric_limits<double>::max();
 constexpr double sub = std::numeric_limits<double>::denorm_min();
 
-// What the library guarantees (see mean_state.hpp): the mean within 2 ulp (tested with 4).
-constexpr double mean_ulps = 4;
-
 mean_state state_of(std::span<const double> xs) { return coflow::testing::folded<mean_state>(xs); }
 
 mean_state state_of(std::initializer_list<double> xs) {
   return state_of(std::span<const double>(xs.begin(), xs.size()));
 }
 
-// The documented error bound of the mean: 2 ulp plus 4 n u^2 of the mean distance from the
-// first value (tested as 4 ulp and 8 n u^2).
-template <class F>
-::testing::AssertionResult mean_close(double got, std::span<const double> xs, const F& want) {
-  double distance = 0;
-  for (double x : xs) distance += std::fabs(x - xs[0]) / static_cast<double>(xs.size());
-  const double u = 0x1p-53;
-  const double slack = 8 * static_cast<double>(xs.size()) * u * u * distance;
-  const double ulp = std::fabs(static_cast<double>(want)) * 2 * u;
-  const double error = static_cast<double>(abs(F(got) - want));
-  if (error <= mean_ulps * ulp + slack || ulps(got, want) <= mean_ulps)
-    return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << "mean " << got << ", want " << static_cast<double>(want)
-                                       << ": " << ulps(got, want) << " ulp off";
-}
-
 template <class F = coflow::testing::exact_float>
 void expect_accurate(const mean_state& m, std::span<const double> xs, const char* what) {
   EXPECT_EQ(m.count(), xs.size()) << what;
   EXPECT_TRUE(mean_close(m.mean(), xs, exact_mean<F>(xs))) << what;
-}
-
-std::vector<double> normal_values(std::size_t n, double mean, double sd, unsigned seed) {
-  std::mt19937_64 engine(seed);
-  std::normal_distribution<double> dist(mean, sd);
-  std::vector<double> xs(n);
-  for (double& x : xs) x = dist(engine);
-  return xs;
 }
 
 TEST(MeanState, OfNoValuesIsNaN) {
@@ -178,18 +153,6 @@ TEST(MeanState, FollowsIEEERulesForNonFiniteValues) {
 
 // --- Merge -----------------------------------------------------------------------------------
 
-std::vector<mean_state> parts_of(std::span<const double> xs, std::size_t k,
-                                 std::mt19937_64& engine) {
-  std::vector<std::size_t> cuts = {0, xs.size()};
-  std::uniform_int_distribution<std::size_t> at(0, xs.size());
-  for (std::size_t c = 1; c < k; ++c) cuts.push_back(at(engine));
-  std::sort(cuts.begin(), cuts.end());
-  std::vector<mean_state> parts;
-  for (std::size_t c = 0; c + 1 < cuts.size(); ++c)
-    parts.push_back(state_of(xs.subspan(cuts[c], cuts[c + 1] - cuts[c])));
-  return parts;
-}
-
 TEST(MeanState, MergedRandomSplitsEqualTheWholeStream) {
   std::mt19937_64 engine(7);
   unsigned seed = 40;
@@ -199,7 +162,7 @@ TEST(MeanState, MergedRandomSplitsEqualTheWholeStream) {
       const std::vector<double> xs = normal_values(3000, offset, sd, ++seed);
       for (std::size_t k = 1; k <= 8; ++k) {
         mean_state merged;
-        for (const mean_state& part : parts_of(xs, k, engine)) merged.merge(part);
+        for (const mean_state& part : random_parts<mean_state>(xs, k, engine)) merged.merge(part);
         expect_accurate<coflow::testing::close_float>(merged, xs, "merged");
       }
     }

@@ -4,13 +4,11 @@
 
 #include <algorithm>
 #include <cmath>
-#include <compare>
 #include <concepts>
 #include <limits>
 #include <optional>
 #include <random>
 #include <range/v3/view/iota.hpp>
-#include <stdexcept>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -23,10 +21,12 @@
 #include "pipeline/pipeline.hpp"
 #include "pipeline/run.hpp"
 #include "pipeline/stage.hpp"
+#include "tests/operators/running_extremum_fixtures.hpp"
 
 namespace {
 
 using coflow::ops::minimize;
+using namespace coflow::extremum_testing;
 
 static_assert(std::same_as<decltype(minimize()), coflow::ops::minimize_stage>);
 static_assert(coflow::stage_description<coflow::ops::minimize_stage>);
@@ -51,24 +51,7 @@ coflow::coroutine<T, T> minimize_coroutine() {
 }
 
 template <class T>
-T make(int n) {
-  if constexpr (std::same_as<T, std::string>) {
-    return std::to_string(n);  // one digit each: string order matches number order
-  } else {
-    return static_cast<T>(n);
-  }
-}
-
-template <class T>
-std::vector<T> make_all(std::initializer_list<int> ns) {
-  std::vector<T> out;
-  for (int n : ns) out.push_back(make<T>(n));
-  return out;
-}
-
-template <class T>
 class MinimizeTyped : public ::testing::Test {};
-using OrderedTypes = ::testing::Types<int, double, std::string>;
 TYPED_TEST_SUITE(MinimizeTyped, OrderedTypes);
 
 TYPED_TEST(MinimizeTyped, OutputsTheRunningMinimum) {
@@ -103,15 +86,6 @@ TEST(Minimize, MatchesTheCoroutineMinimize) {
   EXPECT_EQ(from_operator.back(), *std::min_element(xs.begin(), xs.end()));
 }
 
-// Equal keys, different tags: equality here is equivalence of keys.
-struct tagged {
-  int key;
-  char tag;
-  friend bool operator==(const tagged& a, const tagged& b) { return a.key == b.key; }
-  friend auto operator<=>(const tagged& a, const tagged& b) { return a.key <=> b.key; }
-};
-static_assert(std::totally_ordered<tagged>);
-
 TEST(Minimize, KeepsTheEarliestOfEqualValues) {
   const auto out = coflow::run(std::vector<tagged>{{2, 'a'}, {1, 'b'}, {1, 'c'}, {2, 'd'}},
                                minimize() | coflow::sinks::to_vector());
@@ -138,21 +112,6 @@ TEST(Minimize, PropagatesNaNOnceSeen) {
   for (std::size_t i = 1; i < out.size(); ++i) EXPECT_TRUE(std::isnan(out[i])) << i;
 }
 
-TEST(Minimize, PropagatesALeadingNaN) {
-  const auto out = coflow::run(std::vector{nan, 1.0}, minimize() | coflow::sinks::to_vector());
-  ASSERT_EQ(out.size(), 2u);
-  EXPECT_TRUE(std::isnan(out[0]));
-  EXPECT_TRUE(std::isnan(out[1]));
-}
-
-TEST(Minimize, PropagatesNaNForFloat) {
-  const float fnan = std::numeric_limits<float>::quiet_NaN();
-  const auto out =
-      coflow::run(std::vector<float>{2.0f, fnan, 1.0f}, minimize() | coflow::sinks::last());
-  ASSERT_TRUE(out.has_value());
-  EXPECT_TRUE(std::isnan(*out));
-}
-
 TEST(Minimize, TakesMinusInfinityAsTheMinimum) {
   EXPECT_EQ(coflow::run(std::vector{1.0, -inf, inf, 0.0}, minimize() | coflow::sinks::to_vector()),
             (std::vector<double>{1.0, -inf, -inf, -inf}));
@@ -170,40 +129,6 @@ TEST(Minimize, ComposesWithTransformAndTake) {
   EXPECT_EQ(coflow::run(ranges::views::iota(1), p), (std::vector<int>{9, 8, 7, 6}));
 }
 
-// A value whose comparison throws once the stream reaches a poisoned value.
-struct touchy {
-  int value;
-  bool operator==(const touchy&) const = default;
-  std::strong_ordering operator<=>(const touchy& other) const {
-    if (value < 0 || other.value < 0) throw std::domain_error("negative reading");
-    return value <=> other.value;
-  }
-};
-static_assert(std::totally_ordered<touchy>);
-
-TEST(Minimize, LetsAThrowingComparisonReachTheCaller) {
-  auto p = coflow::open<touchy>(minimize() | coflow::sinks::to_vector());
-  p.send(touchy{4});
-  EXPECT_THROW(p.send(touchy{-1}), std::domain_error);
-  EXPECT_TRUE(p.done());
-}
-
-TEST(Minimize, LetsAnUpstreamExceptionReachTheCaller) {
-  auto p = coflow::ops::transform([](int x) {
-             if (x == 2) throw std::runtime_error("bad reading");
-             return x;
-           }) |
-           minimize() | coflow::sinks::last();
-  EXPECT_THROW((void)coflow::run(std::vector{1, 2, 3}, p), std::runtime_error);
-}
-
-// A type with no default constructor: the stage's state starts empty, not default-built.
-struct no_default {
-  explicit no_default(int v) : value(v) {}
-  int value;
-  friend auto operator<=>(const no_default&, const no_default&) = default;
-};
-
 TEST(Minimize, NeedsNoDefaultConstructor) {
   const auto out = coflow::run(std::vector{no_default(3), no_default(1), no_default(2)},
                                minimize() | coflow::sinks::last());
@@ -212,3 +137,7 @@ TEST(Minimize, NeedsNoDefaultConstructor) {
 }
 
 }  // namespace
+
+namespace coflow::extremum_testing {
+INSTANTIATE_TYPED_TEST_SUITE_P(Minimize, RunningExtremum, coflow::ops::minimize_stage);
+}  // namespace coflow::extremum_testing

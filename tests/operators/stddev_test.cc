@@ -22,11 +22,13 @@
 #include "pipeline/pipeline.hpp"
 #include "pipeline/run.hpp"
 #include "pipeline/stage.hpp"
+#include "tests/operators/moments_fixtures.hpp"
 #include "tests/support/exact.hpp"
 
 namespace {
 
 using coflow::ops::stddev;
+using namespace coflow::moments_testing;
 
 static_assert(std::same_as<decltype(stddev()), coflow::ops::stddev_stage>);
 static_assert(coflow::stage_description<coflow::ops::stddev_stage>);
@@ -36,39 +38,6 @@ static_assert(
 
 constexpr double inf = std::numeric_limits<double>::infinity();
 constexpr double nan = std::numeric_limits<double>::quiet_NaN();
-
-// Welford's algorithm as a Python-style coroutine, answering the square root of the variance.
-coflow::coroutine<double, double> stddev_coroutine() {
-  std::uint64_t n = 0;
-  double mean = 0;
-  double m2 = 0;
-  std::optional<double> reply;
-  while (auto x = co_yield reply) {
-    ++n;
-    const double delta = *x - mean;
-    mean = n == 1 ? *x : mean + delta / static_cast<double>(n);
-    m2 += delta * (*x - mean);
-    if (n >= 2) reply = std::sqrt(m2 / static_cast<double>(n - 1));
-  }
-}
-
-std::vector<double> normal_values(std::size_t n, double mean, double sd, unsigned seed) {
-  std::mt19937_64 engine(seed);
-  std::normal_distribution<double> dist(mean, sd);
-  std::vector<double> xs(n);
-  for (double& x : xs) x = dist(engine);
-  return xs;
-}
-
-// 10^4 values drawn from 1e15 + {0, 0.25, ..., 1.5}, all exact doubles. Welford on the raw
-// values gave a deviation of 0.5568 here, the exact one being 0.4959.
-std::vector<double> offset_quarters() {
-  std::mt19937_64 engine(1);
-  std::uniform_int_distribution<int> step(0, 6);
-  std::vector<double> xs(10000);
-  for (double& x : xs) x = 1e15 + step(engine) * 0.25;
-  return xs;
-}
 
 template <class T>
 class StddevTyped : public ::testing::Test {};
@@ -113,7 +82,8 @@ TEST(Stddev, AgreesWithTheCoroutineWelfordToItsRounding) {
   // agree to rounding, not bit for bit; the exact references are below.
   const std::vector<double> xs = normal_values(1000, -4, 0.5, 13);
   const auto from_operator = coflow::run(xs, stddev() | coflow::sinks::to_vector());
-  const auto from_coroutine = coflow::run(xs, stddev_coroutine() | coflow::sinks::to_vector());
+  const auto from_coroutine =
+      coflow::run(xs, welford_coroutine(welford_answer::stddev) | coflow::sinks::to_vector());
   ASSERT_EQ(from_operator.size(), xs.size() - 1);
   for (std::size_t i = 0; i < from_operator.size(); ++i)
     EXPECT_NEAR(from_operator[i], from_coroutine[i], 1e-12 * from_coroutine[i]);

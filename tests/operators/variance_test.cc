@@ -21,11 +21,13 @@
 #include "pipeline/pipeline.hpp"
 #include "pipeline/run.hpp"
 #include "pipeline/stage.hpp"
+#include "tests/operators/moments_fixtures.hpp"
 #include "tests/support/exact.hpp"
 
 namespace {
 
 using coflow::ops::variance;
+using namespace coflow::moments_testing;
 
 static_assert(std::same_as<decltype(variance()), coflow::ops::variance_stage>);
 static_assert(coflow::stage_description<coflow::ops::variance_stage>);
@@ -36,21 +38,6 @@ static_assert(
 constexpr double inf = std::numeric_limits<double>::infinity();
 constexpr double nan = std::numeric_limits<double>::quiet_NaN();
 
-// Welford's algorithm as a Python-style coroutine: no answer until the second value.
-coflow::coroutine<double, double> variance_coroutine() {
-  std::uint64_t n = 0;
-  double mean = 0;
-  double m2 = 0;
-  std::optional<double> reply;
-  while (auto x = co_yield reply) {
-    ++n;
-    const double delta = *x - mean;
-    mean = n == 1 ? *x : mean + delta / static_cast<double>(n);
-    m2 += delta * (*x - mean);
-    if (n >= 2) reply = m2 / static_cast<double>(n - 1);
-  }
-}
-
 // Two-pass sample variance in long double: the reference.
 long double reference_variance(const std::vector<double>& xs, std::size_t n) {
   long double mean = 0;
@@ -59,24 +46,6 @@ long double reference_variance(const std::vector<double>& xs, std::size_t n) {
   long double squares = 0;
   for (std::size_t i = 0; i < n; ++i) squares += (xs[i] - mean) * (xs[i] - mean);
   return squares / static_cast<long double>(n - 1);
-}
-
-std::vector<double> normal_values(std::size_t n, double mean, double sd, unsigned seed) {
-  std::mt19937_64 engine(seed);
-  std::normal_distribution<double> dist(mean, sd);
-  std::vector<double> xs(n);
-  for (double& x : xs) x = dist(engine);
-  return xs;
-}
-
-// 10^4 values drawn from 1e15 + {0, 0.25, ..., 1.5}, all exact doubles. Welford on the raw
-// values gave a deviation of 0.5568 here, the exact one being 0.4959.
-std::vector<double> offset_quarters() {
-  std::mt19937_64 engine(1);
-  std::uniform_int_distribution<int> step(0, 6);
-  std::vector<double> xs(10000);
-  for (double& x : xs) x = 1e15 + step(engine) * 0.25;
-  return xs;
 }
 
 template <class T>
@@ -139,7 +108,8 @@ TEST(Variance, AgreesWithTheCoroutineWelfordToItsRounding) {
   // two agree to rounding, not bit for bit; the exact reference is below.
   const std::vector<double> xs = normal_values(1000, 10, 3, 9);
   const auto from_operator = coflow::run(xs, variance() | coflow::sinks::to_vector());
-  const auto from_coroutine = coflow::run(xs, variance_coroutine() | coflow::sinks::to_vector());
+  const auto from_coroutine =
+      coflow::run(xs, welford_coroutine(welford_answer::variance) | coflow::sinks::to_vector());
   ASSERT_EQ(from_operator.size(), xs.size() - 1);
   for (std::size_t i = 0; i < from_operator.size(); ++i)
     EXPECT_NEAR(from_operator[i], from_coroutine[i], 1e-12 * from_coroutine[i]);

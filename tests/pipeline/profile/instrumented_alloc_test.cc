@@ -1,13 +1,11 @@
 // Allocation test for pipeline/instrumented.hpp: an instrumented pipeline allocates when it is
 // made (the profile) and when it is bound (coroutine frames, as without instrumentation), and
 // never per value, whether values are sampled or every value is timed. A binary of its own,
-// because it replaces the global operator new and delete.
+// because it replaces the global operator new and delete (tests/support/counting_new.hpp).
 #include <gtest/gtest.h>
 
 #include <cstddef>
 #include <cstdint>
-#include <cstdlib>
-#include <new>
 #include <optional>
 #include <vector>
 
@@ -21,69 +19,11 @@
 #include "pipeline/profile/named.hpp"
 #include "pipeline/receive.hpp"
 #include "pipeline/run.hpp"
+#include "tests/support/counting_new.hpp"
 
 namespace {
 
-// The tests run on one thread, and nothing else allocates while a test reads the counters.
-std::size_t allocations = 0;
-std::size_t deallocations = 0;
-
-void* counted_allocate(std::size_t size) {
-  ++allocations;
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc();
-}
-
-void* counted_allocate_aligned(std::size_t size, std::align_val_t align) {
-  ++allocations;
-  const auto alignment = static_cast<std::size_t>(align);
-  const std::size_t rounded = (size + alignment - 1) / alignment * alignment;
-  if (void* p = std::aligned_alloc(alignment, rounded == 0 ? alignment : rounded)) return p;
-  throw std::bad_alloc();
-}
-
-void counted_free(void* p) noexcept {
-  if (p == nullptr) return;
-  ++deallocations;
-  std::free(p);
-}
-
-}  // namespace
-
-void* operator new(std::size_t size) { return counted_allocate(size); }
-void* operator new[](std::size_t size) { return counted_allocate(size); }
-void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
-  try {
-    return counted_allocate(size);
-  } catch (...) {
-    return nullptr;
-  }
-}
-void* operator new[](std::size_t size, const std::nothrow_t&) noexcept {
-  try {
-    return counted_allocate(size);
-  } catch (...) {
-    return nullptr;
-  }
-}
-void* operator new(std::size_t size, std::align_val_t align) {
-  return counted_allocate_aligned(size, align);
-}
-void* operator new[](std::size_t size, std::align_val_t align) {
-  return counted_allocate_aligned(size, align);
-}
-void operator delete(void* p) noexcept { counted_free(p); }
-void operator delete[](void* p) noexcept { counted_free(p); }
-void operator delete(void* p, std::size_t) noexcept { counted_free(p); }
-void operator delete[](void* p, std::size_t) noexcept { counted_free(p); }
-void operator delete(void* p, const std::nothrow_t&) noexcept { counted_free(p); }
-void operator delete[](void* p, const std::nothrow_t&) noexcept { counted_free(p); }
-void operator delete(void* p, std::align_val_t) noexcept { counted_free(p); }
-void operator delete[](void* p, std::align_val_t) noexcept { counted_free(p); }
-void operator delete(void* p, std::size_t, std::align_val_t) noexcept { counted_free(p); }
-void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { counted_free(p); }
-
-namespace {
+using coflow::test_support::allocations;
 
 namespace ops = coflow::ops;
 namespace sinks = coflow::sinks;
