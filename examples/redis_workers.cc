@@ -39,9 +39,16 @@ void worker(const redis::connection_options& o, const std::string& stream,
   redis::stream_source source(c,
                               {.stream = stream, .group = "stats", .consumer = name, .batch = 64});
   redis::checkpoint_store store(c, stream, "stats", name);
+  // A broken connection (the server restarted, say) is opened again up to three times; the
+  // worker then resumes from its last checkpoint, so no entry is lost or counted twice.
   redis::checkpointed_worker<coflow::moments, decltype(&value_of)> w(
       source, store, &value_of,
-      {.checkpoint_every = 100, .idle_exit = std::chrono::milliseconds(500)});
+      {.checkpoint_every = 100,
+       .idle_exit = std::chrono::milliseconds(500),
+       .reconnections = 3,
+       .on_reconnect = [&name](const redis::connection_error& e) {
+         std::fprintf(stderr, "%s: %s; connecting again\n", name.c_str(), e.what());
+       }});
   w.run();
 }
 
