@@ -137,16 +137,26 @@ void kill_after_a_checkpoint(redis_server& server) {
   server.kill9();
 }
 
+// The entries 0..1999 of "s", for the worker to count.
+void publish_entries(const coflow::redis::connection_options& o) {
+  auto c = connection::open(o);
+  coflow::testing::publish_range(c, "s", 0, 2000);
+}
+
+// Starts w's run(), and kills the server once w has checkpointed: w breaks mid-run.
+std::future<coflow::redis::worker_state<value_bag>> run_until_the_server_dies(redis_server& server,
+                                                                              slow_worker& w) {
+  auto running = run_worker(w);
+  kill_after_a_checkpoint(server);
+  return running;
+}
+
 TEST(RedisReconnect, WorkerSurvivesAServerRestartAndCountsEveryEntryOnce) {
   redis_server server({.append_only = true});
   const auto o = patient(server.options());
-  {
-    auto c = connection::open(o);
-    coflow::testing::publish_range(c, "s", 0, 2000);
-  }
+  publish_entries(o);
   slow_worker w(o, 2);
-  auto running = run_worker(w);
-  kill_after_a_checkpoint(server);
+  auto running = run_until_the_server_dies(server, w);
   server.start();  // from its append-only file
   const auto state = running.get();
   EXPECT_EQ(w.worker.reconnections(), 1u) << ::testing::PrintToString(w.reported);
@@ -163,13 +173,9 @@ TEST(RedisReconnect, WorkerSurvivesAServerRestartAndCountsEveryEntryOnce) {
 TEST(RedisReconnect, WorkerWithoutABudgetThrowsAtTheFirstBreak) {
   redis_server server({.append_only = true});
   const auto o = patient(server.options());
-  {
-    auto c = connection::open(o);
-    coflow::testing::publish_range(c, "s", 0, 2000);
-  }
+  publish_entries(o);
   slow_worker w(o, 0);
-  auto running = run_worker(w);
-  kill_after_a_checkpoint(server);
+  auto running = run_until_the_server_dies(server, w);
   server.start();
   EXPECT_THROW((void)running.get(), connection_error);
   EXPECT_EQ(w.worker.reconnections(), 0u);
@@ -184,13 +190,9 @@ TEST(RedisReconnect, WorkerWithoutABudgetThrowsAtTheFirstBreak) {
 TEST(RedisReconnect, WorkerGivesUpWhenTheServerNeverComesBack) {
   redis_server server({.append_only = true});
   const auto o = server.options();  // 3 attempts, 150 ms, for each reconnection
-  {
-    auto c = connection::open(o);
-    coflow::testing::publish_range(c, "s", 0, 2000);
-  }
+  publish_entries(o);
   slow_worker w(o, 2);
-  auto running = run_worker(w);
-  kill_after_a_checkpoint(server);
+  auto running = run_until_the_server_dies(server, w);
   EXPECT_THROW((void)running.get(), connection_error);
   EXPECT_EQ(w.worker.reconnections(), 2u);
   EXPECT_EQ(w.reported.size(), 2u) << ::testing::PrintToString(w.reported);
