@@ -3,17 +3,24 @@
 //   for i in [0, n): x = reading(i); keep x % 3 != 0; mean = total / count after each kept x;
 //   answer = the sum of the means.
 //
-// Every variant adds the same doubles in the same order, so all answers are bit-identical.
+// Every variant adds the same doubles in the same order, so all answers are bit-identical (the
+// compensated pair to each other).
+//
 // "coflow" is the averager written as in Python, a coroutine between two fused stages: one
-// coroutine stage. "coflow_ops" is the library's fused ops::averager(), which updates the mean
-// incrementally (mean += (x - mean) / n); its reference is "hand_incremental", the hand loop of
-// that formula.
+// coroutine stage; its means are added up naively, as the hand loop adds them. "coflow_sum"
+// adds them with the library's compensated sinks::sum(), and its reference "hand_sum" with the
+// same accumulator (coflow::sum_state). "bare_resume" is the floor: the averager as a bare
+// C++20 coroutine without coflow's protocol, resumed by a hand loop. "coflow_ops" is the library's
+// fused ops::averager(), which updates the mean incrementally (mean += (x - mean) / n); its
+// reference is "hand_incremental", the hand loop of that formula.
 //
 // The batched path reads its input from memory (contiguous_readings, made once, outside the
 // measurement): "hand_contiguous" is the hand loop over that vector, "coflow_contiguous" the
 // Python-style pipeline over it, and "coflow_batch" the same pipeline with the averager written
 // with `co_yield coflow::receive_batch`, which resumes once per span of up to 256 values.
+#include <coroutine>
 #include <cstdint>
+#include <cstdlib>
 #include <functional>
 #include <optional>
 #include <range/v3/numeric/accumulate.hpp>
@@ -21,12 +28,15 @@
 #include <range/v3/view/iota.hpp>
 #include <range/v3/view/transform.hpp>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "benchmarks/harness.hpp"
 #include "operators/averager.hpp"
 #include "operators/filter.hpp"
+#include "operators/for_each.hpp"
 #include "operators/sum.hpp"
+#include "operators/sum_state.hpp"
 #include "pipeline/coroutine.hpp"
 #include "pipeline/lookahead.hpp"
 #include "pipeline/run.hpp"
@@ -111,9 +121,85 @@ coflow::coroutine<double, double> python_averager() {
   }
 }
 
+// Runs `stages` over `input` and adds up the means naively, as the hand loops and Boost's
+// variant add them: the comparison is of the stages, not of two summation algorithms.
+template <class Input, class Stages>
+answer summed_naively(Input&& input, Stages stages) {
+  double sum = 0;
+  coflow::run(std::forward<Input>(input),
+              std::move(stages) | coflow::sinks::for_each([&sum](double mean) { sum += mean; }));
+  return {sum};
+}
+
 answer coflow_coroutine(std::uint64_t n) {
+  return summed_naively(readings(n), coflow::ops::filter(kept) | python_averager());
+}
+
+// The hand loop with the compensated sum that coflow::sinks::sum keeps (coflow::sum_state).
+answer hand_sum(std::uint64_t n) {
+  double total = 0;
+  std::uint64_t count = 0;
+  coflow::sum_state<double> sum;
+  for (std::uint64_t i = 0; i < n; ++i) {
+    const std::uint64_t x = reading(i);
+    if (!kept(x)) continue;
+    total += static_cast<double>(x);
+    ++count;
+    sum.add(total / static_cast<double>(count));
+  }
+  return {sum.result()};
+}
+
+answer coflow_sum(std::uint64_t n) {
   return {coflow::run(readings(n),
                       coflow::ops::filter(kept) | python_averager() | coflow::sinks::sum())};
+}
+
+// The floor: the same averager as a bare C++20 coroutine with none of coflow's protocol (the
+// appendix "floor program" of RESULTS.md): the driver stores a pointer to the value in the
+// promise and resumes, the body writes the mean back; no end of stream, no exceptions into
+// the body, no replies handed on, no state. What any coroutine stage costs at least.
+struct bare_task {
+  struct promise_type {
+    const std::uint64_t* in = nullptr;
+    double out = 0;
+    bare_task get_return_object() {
+      return {std::coroutine_handle<promise_type>::from_promise(*this)};
+    }
+    std::suspend_always initial_suspend() noexcept { return {}; }
+    std::suspend_always final_suspend() noexcept { return {}; }
+    void return_void() {}
+    void unhandled_exception() { std::abort(); }
+  };
+  std::coroutine_handle<promise_type> handle;
+};
+
+bare_task bare_averager(const std::coroutine_handle<bare_task::promise_type>* self) {
+  auto& p = self->promise();
+  double total = 0;
+  std::uint64_t count = 0;
+  for (;;) {
+    co_await std::suspend_always{};
+    total += static_cast<double>(*p.in);
+    ++count;
+    p.out = total / static_cast<double>(count);
+  }
+}
+
+answer bare_resume(std::uint64_t n) {
+  std::coroutine_handle<bare_task::promise_type> h;
+  h = bare_averager(&h).handle;
+  h.resume();  // to the first suspension
+  double sum = 0;
+  for (std::uint64_t i = 0; i < n; ++i) {
+    const std::uint64_t x = reading(i);
+    if (!kept(x)) continue;
+    h.promise().in = &x;
+    h.resume();
+    sum += h.promise().out;
+  }
+  h.destroy();
+  return {sum};
 }
 
 answer hand_contiguous(std::uint64_t n) {
@@ -154,13 +240,12 @@ coflow::coroutine<std::uint64_t, double> batch_averager() {
 }
 
 answer coflow_contiguous(std::uint64_t n) {
-  return {coflow::run(contiguous_readings(n),
-                      coflow::ops::filter(kept) | python_averager() | coflow::sinks::sum())};
+  return summed_naively(contiguous_readings(n), coflow::ops::filter(kept) | python_averager());
 }
 
 answer coflow_batch(std::uint64_t n) {
-  return {coflow::run(contiguous_readings(n), coflow::ops::filter(kept, coflow::lookahead) |
-                                                  batch_averager() | coflow::sinks::sum())};
+  return summed_naively(contiguous_readings(n),
+                        coflow::ops::filter(kept, coflow::lookahead) | batch_averager());
 }
 
 answer coflow_ops(std::uint64_t n) {
@@ -172,7 +257,10 @@ const registrar registered[] = {
     registrar({"averager", "hand", "hand", 0, false, hand}),
     registrar({"averager", "range_v3", "hand", 0, false, range_v3}),
     registrar({"averager", "std_function", "hand", 0, false, std_function}),
+    registrar({"averager", "bare_resume", "hand", 0, false, bare_resume}),
     registrar({"averager", "coflow", "hand", 0, true, coflow_coroutine}),
+    registrar({"averager", "hand_sum", "hand_sum", 0, false, hand_sum}),
+    registrar({"averager", "coflow_sum", "hand_sum", 0, true, coflow_sum}),
     registrar({"averager", "hand_incremental", "hand_incremental", 0, false, hand_incremental}),
     registrar({"averager", "coflow_ops", "hand_incremental", 0, true, coflow_ops}),
     registrar({"averager", "hand_contiguous", "hand", 0, false, hand_contiguous}),
