@@ -21,7 +21,10 @@
 //   entries, at an entry that has the field `stop_field` (that entry is acknowledged and not
 //   returned), or when `*stop_requested` becomes true (set it from a signal handler).
 //   restart_pending() reads the consumer's pending entries again from the start (after a
-//   checkpoint found that some of them were claimed away, see checkpoint.hpp).
+//   checkpoint found that some of them were claimed away, see checkpoint.hpp, or after a
+//   reconnection). `max_entries` counts each entry once: the entries such a re-read delivers
+//   again do not count again (only one that another consumer claimed away and this one claimed
+//   back would).
 //   The group is created at the stream's start (and the stream with it) if it does not exist,
 //   and created again when a read finds it gone (NOGROUP: a server restarted without
 //   persistence, a stream deleted); an ack() to a group that is gone acknowledges nothing.
@@ -43,6 +46,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
@@ -97,11 +101,18 @@ class stream_source {
   [[nodiscard]] connection& connection_in_use() const { return *connection_; }
 
  private:
+  // An entry id, <milliseconds>-<sequence>, as the two numbers it is ordered by.
+  using entry_order = std::pair<std::uint64_t, std::uint64_t>;
+  static entry_order order_of(std::string_view id);
+
   void create_group();
   reply group_command(const std::vector<std::string>& args);
-  std::vector<stream_entry> read(const std::string& from, bool block);
+  // At most `count` entries, or fewer so as to stay within max_entries.
+  [[nodiscard]] std::size_t entries_left(std::size_t count) const;
+  std::vector<stream_entry> read(const std::string& from, bool block, std::size_t count);
   std::vector<stream_entry> claim();
-  std::vector<stream_entry> deliver(std::vector<stream_entry> entries);
+  // Counts what `entries` delivers for the first time and stops at a stop entry.
+  std::vector<stream_entry> deliver(std::vector<stream_entry> entries, bool from_pending);
 
   connection* connection_;
   source_options options_;
@@ -109,7 +120,8 @@ class stream_source {
   std::string pending_cursor_ = "0";
   std::string claim_cursor_ = "0-0";
   std::chrono::steady_clock::time_point last_claim_{};
-  std::size_t delivered_ = 0;
+  std::size_t delivered_ = 0;  // distinct entries, toward max_entries
+  entry_order newest_delivered_{0, 0};
   std::size_t claimed_ = 0;
   bool stop_seen_ = false;
 };

@@ -1,14 +1,15 @@
 // Reconnection after a server restart: connection::reconnect() against a server restarted on
 // the same port (with its password), a stream source whose group is gone, and a checkpointed
 // worker whose server is killed and restarted from its append-only file mid-run: with a budget
-// it finishes with every entry counted once, without one it throws as before, and against a
-// server that never comes back it throws once the budget is spent.
+// it finishes with every entry counted once (toward a count limit too), without one it throws as
+// before, and against a server that never comes back it throws once the budget is spent.
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
 #include <algorithm>
 #include <chrono>
 #include <future>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -97,14 +98,16 @@ bool checkpointed(connection& c, const std::string& consumer) {
 
 // One worker "w" of group "g" on "s", slow enough (200 us an entry) to be caught mid-run.
 struct slow_worker {
-  explicit slow_worker(const coflow::redis::connection_options& o, int reconnections)
+  explicit slow_worker(const coflow::redis::connection_options& o, int reconnections,
+                       std::optional<std::size_t> max_entries = std::nullopt)
       : c(connection::open(o)),
         source(c, {.stream = "s",
                    .group = "g",
                    .consumer = "w",
                    .batch = 25,
                    .block = 50ms,
-                   .claim_idle = 0ms}),
+                   .claim_idle = 0ms,
+                   .max_entries = max_entries}),
         store(c, "s", "g", "w"),
         worker(
             source, store, parse_v{200us},
@@ -168,6 +171,23 @@ TEST(RedisReconnect, WorkerSurvivesAServerRestartAndCountsEveryEntryOnce) {
   auto c = connection::open(o);
   EXPECT_EQ(merged_values(c, "s"), iota(2000));
   EXPECT_EQ(c.command({"XPENDING", "s", "g"}).at(0).as_integer(), 0);
+}
+
+// The entries the worker reads again after the break (delivered since its last checkpoint)
+// count once toward max_entries: it ends with exactly 1500 distinct entries.
+TEST(RedisReconnect, WorkerWithACountLimitCountsTheEntriesItReadsAgainOnce) {
+  redis_server server({.append_only = true});
+  const auto o = patient(server.options());
+  publish_entries(o);
+  slow_worker w(o, 2, 1500);
+  auto running = run_until_the_server_dies(server, w);
+  server.start();
+  const auto state = running.get();
+  EXPECT_EQ(w.worker.reconnections(), 1u) << ::testing::PrintToString(w.reported);
+  EXPECT_EQ(state.entries, 1500u);
+  auto values = state.aggregate.values;
+  std::sort(values.begin(), values.end());
+  EXPECT_EQ(values, iota(1500));
 }
 
 TEST(RedisReconnect, WorkerWithoutABudgetThrowsAtTheFirstBreak) {

@@ -163,6 +163,61 @@ TEST(RedisStreamSource, StopsAfterACount) {
   EXPECT_EQ(pending_count(c, "s", "g"), 0);
 }
 
+TEST(RedisStreamSource, CountsEachEntryOnceWhenItsPendingEntriesAreReadAgain) {
+  redis_server server;
+  auto c = connection::open(server.options());
+  publish(c, "s", 0, 10);
+  {
+    // An earlier run of consumer "a" left 0, 1, 2 pending.
+    stream_source earlier(c, {.stream = "s", .group = "g", .consumer = "a", .batch = 3});
+    EXPECT_EQ(values(earlier.next_batch()), (std::vector<int>{0, 1, 2}));
+  }
+  stream_source source(
+      c,
+      {.stream = "s", .group = "g", .consumer = "a", .batch = 2, .block = 10ms, .max_entries = 5});
+  EXPECT_EQ(values(source.next_batch()), (std::vector<int>{0, 1}));  // pending, new to it
+  source.restart_pending();                                          // as after a rollback
+  EXPECT_EQ(values(source.next_batch()), (std::vector<int>{0, 1}));  // again: not counted
+  EXPECT_EQ(values(source.next_batch()), (std::vector<int>{2}));     // pending, new
+  EXPECT_FALSE(source.stopped());
+  EXPECT_EQ(values(source.next_batch()), (std::vector<int>{3, 4}));  // 5 distinct entries
+  EXPECT_TRUE(source.stopped());
+  EXPECT_TRUE(source.next_batch().empty());
+  EXPECT_EQ(pending_count(c, "s", "g"), 5);  // read, not acknowledged: 5..9 were never read
+}
+
+TEST(RedisStreamSource, CountLimitCutsAPendingListThatHoldsMoreNewEntries) {
+  redis_server server;
+  auto c = connection::open(server.options());
+  publish(c, "s", 0, 10);
+  {
+    stream_source earlier(c, {.stream = "s", .group = "g", .consumer = "a", .batch = 6});
+    EXPECT_EQ(earlier.next_batch().size(), 6u);
+  }
+  stream_source source(c, {.stream = "s", .group = "g", .consumer = "a", .max_entries = 4});
+  EXPECT_EQ(values(source.next_batch()), (std::vector<int>{0, 1, 2, 3}));
+  EXPECT_TRUE(source.stopped());
+}
+
+TEST(RedisStreamSource, StopsOnlyOnceTheStopEntryIsAcknowledged) {
+  redis_server server;
+  auto c = connection::open(server.options());
+  publish(c, "s", 0, 3);
+  c.command({"XADD", "s", "*", "stop", "1"});
+  publish(c, "s", 3, 5);
+  stream_source source(
+      c, {.stream = "s", .group = "g", .consumer = "a", .block = 10ms, .stop_field = "stop"});
+  c.command({"ACL", "SETUSER", "default", "-xack"});  // the stop entry's ack fails
+  EXPECT_THROW((void)source.next_batch(), coflow::redis::server_error);
+  EXPECT_FALSE(source.stopped());
+  c.command({"ACL", "SETUSER", "default", "+xack"});
+  source.restart_pending();  // as a worker does after an error it survives
+  EXPECT_EQ(values(source.next_batch()), (std::vector<int>{0, 1, 2}));
+  EXPECT_TRUE(source.stopped());
+  // 0..2 wait for the caller's ack, 3 and 4 (after the stop entry) for another consumer.
+  EXPECT_EQ(pending_count(c, "s", "g"), 5);
+}
+
 TEST(RedisStreamSource, StopsAtAStopEntry) {
   redis_server server;
   auto c = connection::open(server.options());
