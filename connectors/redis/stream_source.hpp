@@ -30,14 +30,19 @@
 //   persistence, a stream deleted); an ack() to a group that is gone acknowledges nothing.
 // Reconnection: the source holds the connection by reference, so after it broke,
 //   `c.reconnect()` then restart_pending() resume the consumer: what it had been delivered and
-//   not acknowledged is still pending at the server (with persistence), and is read again
-//   (checkpointed_worker does this by itself, see worker_options::reconnections; pump does not
-//   reconnect).
+//   not acknowledged is still pending at the server (with persistence), and is read again.
+//   checkpointed_worker does this by itself (worker_options::reconnections), and so does pump
+//   with pump_options::reconnections: it first acknowledges the entries its pipeline took
+//   before the break, so that with a server that keeps its data (append-only file) the
+//   pipeline takes every entry once across the break. A reconnection that cannot reach the
+//   server (after the connection's retries) uses up one more of the budget; none is tried once
+//   `*stop_requested` is true. An error a stage throws is never retried.
 //   An entry deleted while pending comes back with no fields (`deleted` is true).
 // Exceptions: redis::error from the connection (connection.hpp): a broken connection is a
 //   redis::connection_error, and the source is usable again once the connection is. pump()
 //   rethrows what a stage throws, after acknowledging the entries the pipeline had taken
-//   before.
+//   before, and a connection_error once its reconnection budget is spent (0, the default: at
+//   the first break).
 // Cost: one round trip per batch of up to `batch` entries, one per ack() call.
 #pragma once
 
@@ -47,6 +52,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -126,19 +132,68 @@ class stream_source {
   bool stop_seen_ = false;
 };
 
-/// pump(source, p) sends each entry of `source` into the opened pipeline `p` and acknowledges
-/// it once send() returned, until the source stops or `p` is done; then closes `p` and returns
-/// its result. When `stop_when_idle` is true it also stops at the first empty batch.
+struct pump_options {
+  bool stop_when_idle = false;  // stop at the first empty batch
+  int reconnections = 0;        // broken connections pump survives; 0: the first one throws
+  std::function<void(const connection_error&)> on_reconnect{};  // before each reconnection
+};
+
+namespace detail {
+
+// Runs a pump's reads and acks, and resumes them after a broken connection while the budget
+// lasts (see Reconnection above).
+class pump_connection {
+ public:
+  pump_connection(stream_source& source, const pump_options& options)
+      : source_(&source), options_(&options) {}
+
+  // step() once it went through; `taken` are the entries the pipeline took and that are not
+  // acknowledged yet: a resumption acknowledges them first.
+  template <class Step>
+  decltype(auto) run(Step step, std::vector<std::string>& taken) {
+    for (;;) {
+      try {
+        if (broken_) {
+          source_->connection_in_use().reconnect();
+          source_->ack(taken);
+          taken.clear();
+          source_->restart_pending();
+          broken_ = false;
+        }
+        return step();
+      } catch (const connection_error& e) {
+        const auto* stop = source_->options().stop_requested;
+        if (reconnections_ >= options_->reconnections || (stop != nullptr && stop->load())) throw;
+        ++reconnections_;
+        if (options_->on_reconnect) options_->on_reconnect(e);
+        broken_ = true;
+      }
+    }
+  }
+
+ private:
+  stream_source* source_;
+  const pump_options* options_;
+  int reconnections_ = 0;
+  bool broken_ = false;
+};
+
+}  // namespace detail
+
+/// pump(source, p, options) sends each entry of `source` into the opened pipeline `p` and
+/// acknowledges it once send() returned, until the source stops or `p` is done; then closes
+/// `p` and returns its result. With `stop_when_idle` it also stops at the first empty batch;
+/// with `reconnections` it survives that many broken connections (see Reconnection above).
 template <class Pipeline>
-decltype(auto) pump(stream_source& source, Pipeline& p, bool stop_when_idle = false) {
-  std::vector<std::string> taken;
+decltype(auto) pump(stream_source& source, Pipeline& p, const pump_options& options) {
+  detail::pump_connection link(source, options);
+  std::vector<std::string> taken;  // by the pipeline, not acknowledged yet
   while (!source.stopped() && !p.done()) {
-    std::vector<stream_entry> batch = source.next_batch();
+    std::vector<stream_entry> batch = link.run([&] { return source.next_batch(); }, taken);
     if (batch.empty()) {
-      if (stop_when_idle) break;
+      if (options.stop_when_idle) break;
       continue;
     }
-    taken.clear();
     try {
       for (auto& entry : batch) {
         if (p.done()) break;
@@ -150,9 +205,20 @@ decltype(auto) pump(stream_source& source, Pipeline& p, bool stop_when_idle = fa
       source.ack(taken);
       throw;
     }
-    source.ack(taken);
+    link.run(
+        [&] {
+          source.ack(taken);
+          taken.clear();
+        },
+        taken);
   }
   return p.close();
+}
+
+/// pump(source, p, stop_when_idle) is pump(source, p, {.stop_when_idle = stop_when_idle}).
+template <class Pipeline>
+decltype(auto) pump(stream_source& source, Pipeline& p, bool stop_when_idle = false) {
+  return pump(source, p, pump_options{.stop_when_idle = stop_when_idle});
 }
 
 }  // namespace coflow::redis

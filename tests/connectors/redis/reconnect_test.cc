@@ -2,11 +2,13 @@
 // the same port (with its password), a stream source whose group is gone, and a checkpointed
 // worker whose server is killed and restarted from its append-only file mid-run: with a budget
 // it finishes with every entry counted once (toward a count limit too), without one it throws as
-// before, and against a server that never comes back it throws once the budget is spent.
+// before, and against a server that never comes back it throws once the budget is spent; and
+// redis::pump across the same kill, which sends every entry into its pipeline once.
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <future>
 #include <optional>
@@ -18,6 +20,9 @@
 #include "connectors/redis/checkpointed_worker.hpp"
 #include "connectors/redis/connection.hpp"
 #include "connectors/redis/stream_source.hpp"
+#include "operators/to_vector.hpp"
+#include "operators/transform.hpp"
+#include "pipeline/pipeline.hpp"
 #include "tests/connectors/redis/redis_server.hpp"
 #include "tests/connectors/redis/worker_fixtures.hpp"
 
@@ -188,6 +193,57 @@ TEST(RedisReconnect, WorkerWithACountLimitCountsTheEntriesItReadsAgainOnce) {
   auto values = state.aggregate.values;
   std::sort(values.begin(), values.end());
   EXPECT_EQ(values, iota(1500));
+}
+
+// pump with a budget: killed mid-run and restarted from its append-only file, the server
+// keeps what was acknowledged and what was delivered; pump acknowledges what its pipeline took
+// before the break, reads its pending entries again, and the pipeline takes every entry once.
+TEST(RedisReconnect, PumpSurvivesAServerRestartAndSendsEveryEntryOnce) {
+  redis_server server({.append_only = true});
+  const auto o = patient(server.options());
+  publish_entries(o);
+  auto c = connection::open(o);
+  stream_source source(c, {.stream = "s",
+                           .group = "g",
+                           .consumer = "p",
+                           .batch = 25,
+                           .block = 50ms,
+                           .claim_idle = 0ms});
+  std::atomic<int> sent{0};
+  auto p = coflow::open<coflow::redis::stream_entry>(
+      coflow::ops::transform([&sent](const coflow::redis::stream_entry& e) {
+        std::this_thread::sleep_for(200us);  // slow enough to be caught mid-run
+        ++sent;
+        return std::stoll(*e.field("v"));
+      }) |
+      coflow::sinks::to_vector());
+  std::vector<std::string> reported;
+  auto running = std::async(std::launch::async, [&] {
+    return coflow::redis::pump(
+        source, p,
+        {.stop_when_idle = true,
+         .reconnections = 2,
+         .on_reconnect = [&](const connection_error& e) { reported.push_back(e.what()); }});
+  });
+  for (int i = 0; i < 5000 && sent < 500; ++i) std::this_thread::sleep_for(1ms);
+  ASSERT_GE(sent.load(), 500);
+  server.kill9();
+  server.start();
+  auto values = running.get();
+  EXPECT_EQ(reported.size(), 1u) << ::testing::PrintToString(reported);
+  std::sort(values.begin(), values.end());
+  EXPECT_EQ(values, iota(2000));
+  EXPECT_EQ(c.command({"XPENDING", "s", "g"}).at(0).as_integer(), 0);
+}
+
+TEST(RedisReconnect, PumpWithoutABudgetThrowsAtTheFirstBreak) {
+  redis_server server;
+  auto c = connection::open(server.options());
+  coflow::testing::publish_range(c, "s", 0, 10);
+  stream_source source(c, {.stream = "s", .group = "g", .consumer = "p", .block = 10ms});
+  auto p = coflow::open<coflow::redis::stream_entry>(coflow::sinks::to_vector());
+  server.stop();
+  EXPECT_THROW((void)coflow::redis::pump(source, p, true), connection_error);
 }
 
 TEST(RedisReconnect, WorkerWithoutABudgetThrowsAtTheFirstBreak) {

@@ -247,11 +247,11 @@ check "the secret appears in no output" $?
 unset STREAM_STATS_TEST_PW
 stop_server
 
-# --- examples/redis_workers.cc: two workers, merged checkpoints. ---
+# --- examples/redis_workers.cc: two workers, merged checkpoints, a pump. ---
 start_server
 "${example}" "127.0.0.1:${port}" >"${scratch}/example.out" 2>&1
 check "example runs" $? "$(cat "${scratch}/example.out")"
-printf 'published 1001 entries\nw1 + w2: 1001 entries, 1 malformed, mean 500.5, stddev 288.819\nremoved coflow-example- and its checkpoints\n' >"${scratch}/example.want"
+printf 'published 1001 entries\nw1 + w2: 1001 entries, 1 malformed, mean 500.5, stddev 288.819\npump (group tail): 1001 entries\nremoved coflow-example- and its checkpoints\n' >"${scratch}/example.want"
 diff "${scratch}/example.want" "${scratch}/example.out" >"${scratch}/example.diff"
 check "example output" $? "$(cat "${scratch}/example.diff")"
 [[ "$(redis-cli -p "${port}" DBSIZE)" == 0 ]]; check "example cleans up" $?
