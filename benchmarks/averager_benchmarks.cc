@@ -20,7 +20,6 @@
 // with `co_yield coflow::receive_batch`, which resumes once per span of up to 256 values.
 #include <coroutine>
 #include <cstdint>
-#include <cstdlib>
 #include <functional>
 #include <optional>
 #include <range/v3/numeric/accumulate.hpp>
@@ -31,6 +30,7 @@
 #include <utility>
 #include <vector>
 
+#include "benchmarks/bare_coroutine.hpp"
 #include "benchmarks/harness.hpp"
 #include "operators/averager.hpp"
 #include "operators/filter.hpp"
@@ -155,26 +155,10 @@ answer coflow_sum(std::uint64_t n) {
                       coflow::ops::filter(kept) | python_averager() | coflow::sinks::sum())};
 }
 
-// The floor: the same averager as a bare C++20 coroutine with none of coflow's protocol (the
-// appendix "floor program" of RESULTS.md): the driver stores a pointer to the value in the
-// promise and resumes, the body writes the mean back; no end of stream, no exceptions into
-// the body, no replies handed on, no state. What any coroutine stage costs at least.
-struct bare_task {
-  struct promise_type {
-    const std::uint64_t* in = nullptr;
-    double out = 0;
-    bare_task get_return_object() {
-      return {std::coroutine_handle<promise_type>::from_promise(*this)};
-    }
-    std::suspend_always initial_suspend() noexcept { return {}; }
-    std::suspend_always final_suspend() noexcept { return {}; }
-    void return_void() {}
-    void unhandled_exception() { std::abort(); }
-  };
-  std::coroutine_handle<promise_type> handle;
-};
+// The floor: the same averager as a bare C++20 coroutine (bare_coroutine.hpp).
+using bare_averager_stage = bare_stage<std::uint64_t, double>;
 
-bare_task bare_averager(const std::coroutine_handle<bare_task::promise_type>* self) {
+bare_averager_stage bare_averager(const bare_averager_stage::handle* self) {
   auto& p = self->promise();
   double total = 0;
   std::uint64_t count = 0;
@@ -187,8 +171,8 @@ bare_task bare_averager(const std::coroutine_handle<bare_task::promise_type>* se
 }
 
 answer bare_resume(std::uint64_t n) {
-  std::coroutine_handle<bare_task::promise_type> h;
-  h = bare_averager(&h).handle;
+  bare_averager_stage::handle h;
+  h = bare_averager(&h).coroutine;
   h.resume();  // to the first suspension
   double sum = 0;
   for (std::uint64_t i = 0; i < n; ++i) {

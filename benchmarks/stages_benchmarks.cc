@@ -5,8 +5,10 @@
 // The hand loop adds D at once (the limit). coflow chains D coroutine<int64_t, int64_t> stages,
 // composed with `|` by a fold over an index_sequence; Boost nests D push_type coroutines
 // (boost_stages.cc); the std::function variant chains D callbacks; range-v3 nests D
-// views::transform. So the growth from one depth to the next is the cost of one more stage.
+// views::transform; "bare_resume" resumes D bare C++20 coroutines in turn (the floor, see
+// bare_coroutine.hpp). So the growth from one depth to the next is the cost of one more stage.
 #include <array>
+#include <coroutine>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -17,6 +19,7 @@
 #include <string>
 #include <utility>
 
+#include "benchmarks/bare_coroutine.hpp"
 #include "benchmarks/harness.hpp"
 #include "operators/for_each.hpp"
 #include "pipeline/coroutine.hpp"
@@ -67,6 +70,39 @@ answer std_function(std::uint64_t n) {
   return {static_cast<double>(sum)};
 }
 
+// The floor (bare_coroutine.hpp): D bare coroutines that add one, each resumed by the loop in
+// turn, as in RESULTS.md's appendix.
+using bare_add_one_stage = bare_stage<std::int64_t, std::int64_t>;
+
+bare_add_one_stage bare_add_one(const bare_add_one_stage::handle* self) {
+  auto& p = self->promise();
+  for (;;) {
+    co_await std::suspend_always{};
+    p.out = *p.in + 1;
+  }
+}
+
+template <int Depth>
+answer bare_resume(std::uint64_t n) {
+  std::array<bare_add_one_stage::handle, Depth> stages;
+  for (auto& h : stages) {
+    h = bare_add_one(&h).coroutine;
+    h.resume();  // to the first suspension
+  }
+  std::int64_t sum = 0;
+  for (std::uint64_t i = 0; i < n; ++i) {
+    std::int64_t x = signed_reading(i);
+    for (auto& h : stages) {
+      h.promise().in = &x;
+      h.resume();
+      x = h.promise().out;
+    }
+    sum += x;
+  }
+  for (auto& h : stages) h.destroy();
+  return {static_cast<double>(sum)};
+}
+
 // One coroutine stage: answers each value with the value plus one.
 coflow::coroutine<std::int64_t, std::int64_t> add_one() {
   std::optional<std::int64_t> out;
@@ -96,6 +132,7 @@ int register_depth() {
   registrar({workload, "hand", "hand", Depth, false, hand<Depth>});
   registrar({workload, "range_v3", "hand", Depth, false, range_v3<Depth>});
   registrar({workload, "std_function", "hand", Depth, false, std_function<Depth>});
+  registrar({workload, "bare_resume", "hand", Depth, false, bare_resume<Depth>});
   registrar({workload, "coflow", "hand", Depth, true, coflow_chain<Depth>});
   return Depth;
 }
