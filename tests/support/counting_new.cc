@@ -1,8 +1,8 @@
 // coflow/tests/support/counting_new.cc
 //
 // The global operator new and delete of the allocation tests: each form counts its calls in
-// coflow::test_support::allocations or deallocations (counting_new.hpp) and forwards to malloc
-// or free.
+// coflow::test_support::allocations or deallocations (counting_new.hpp), keeps the largest
+// size asked, and forwards to malloc or free.
 #include "tests/support/counting_new.hpp"
 
 #include <cstddef>
@@ -11,14 +11,20 @@
 
 namespace {
 
-void* counted_allocate(std::size_t size) {
+void count(std::size_t size) noexcept {
   ++coflow::test_support::allocations;
+  if (size > coflow::test_support::largest_allocation)
+    coflow::test_support::largest_allocation = size;
+}
+
+void* counted_allocate(std::size_t size) {
+  count(size);
   if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
   throw std::bad_alloc();
 }
 
 void* counted_allocate_aligned(std::size_t size, std::align_val_t align) {
-  ++coflow::test_support::allocations;
+  count(size);
   const auto alignment = static_cast<std::size_t>(align);
   const std::size_t rounded = (size + alignment - 1) / alignment * alignment;
   if (void* p = std::aligned_alloc(alignment, rounded == 0 ? alignment : rounded)) return p;

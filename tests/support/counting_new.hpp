@@ -1,10 +1,10 @@
 // coflow/tests/support/counting_new.hpp
 //
 // allocations and deallocations: how many times the global operator new and operator delete
-// ran, for the allocation tests. A test binary that depends on //tests/support:counting_new
-// gets counting_new.cc's replacements of every form of the global operator new and delete,
-// which count each call and forward to malloc and free; so it must not replace them itself,
-// and is a binary of its own.
+// ran, and the largest size asked, for the allocation tests. A test binary that depends on
+// //tests/support:counting_new gets counting_new.cc's replacements of every form of the global
+// operator new and delete, which count each call and forward to malloc and free; so it must not
+// replace them itself, and is a binary of its own.
 //
 //   const std::size_t before = coflow::test_support::allocations;
 //   auto c = averager();   // a coroutine: its frame
@@ -25,5 +25,9 @@ inline std::size_t allocations = 0;
 
 /// deallocations counts the calls of the global operator delete (every form) with a pointer.
 inline std::size_t deallocations = 0;
+
+/// largest_allocation is the largest size asked of operator new so far (reset it to 0 before
+/// the code it is to measure).
+inline std::size_t largest_allocation = 0;
 
 }  // namespace coflow::test_support

@@ -6,10 +6,8 @@
 #include <concepts>
 #include <coroutine>
 #include <cstddef>
-#include <cstdlib>
 #include <iterator>
 #include <memory>
-#include <new>
 #include <range/v3/iterator/concepts.hpp>
 #include <range/v3/range/concepts.hpp>
 #include <range/v3/range/conversion.hpp>
@@ -24,26 +22,13 @@
 #include <vector>
 
 #include "pipeline/protocol_error.hpp"
-
-// Every allocation in this program is counted, so that a test can show that a generator
-// allocates its frame and nothing per value.
-namespace {
-std::size_t allocations = 0;
-}  // namespace
-
-// Not inlined: GCC would otherwise see free() applied to the result of operator new.
-[[gnu::noinline]] void* operator new(std::size_t size) {
-  ++allocations;
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc();
-}
-[[gnu::noinline]] void operator delete(void* p) noexcept { std::free(p); }
-[[gnu::noinline]] void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+#include "tests/support/counting_new.hpp"
 
 namespace {
 
 using coflow::generator;
 using coflow::protocol_error;
+using coflow::test_support::allocations;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
@@ -419,7 +404,7 @@ TEST(Generator, DestroysEveryFrameOnEveryPath) {
 
 TEST(Generator, AllocatesItsFrameOnceAndNothingPerValue) {
   int produced = 0;
-  const std::size_t before = allocations;
+  const std::size_t before = allocations;  // counting_new: every allocation of this program
   auto numbers = counting(produced);
   EXPECT_LE(allocations - before, 1u);  // a compiler may elide the frame allocation
   auto it = numbers.begin();

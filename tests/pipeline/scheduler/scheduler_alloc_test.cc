@@ -1,12 +1,10 @@
 // Allocation tests for pipeline/scheduler.hpp and its awaitables, in a binary of their own
-// because they replace the global operator new: a task switch (yield, event wake-up, channel
-// hand-off, sleep once the timer heap has grown) allocates nothing.
+// because it counts every call of the global operator new (counting_new): a task switch (yield,
+// event wake-up, channel hand-off, sleep once the timer heap has grown) allocates nothing.
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <cstddef>
-#include <cstdlib>
-#include <new>
 #include <optional>
 
 #include "pipeline/scheduler/channel.hpp"
@@ -15,33 +13,12 @@
 #include "pipeline/scheduler/scheduler.hpp"
 #include "pipeline/scheduler/sleep.hpp"
 #include "pipeline/scheduler/task.hpp"
-
-namespace {
-
-std::size_t allocations = 0;
-
-}  // namespace
-
-// Kept out of line: inlined into a caller, g++ would see malloc'd memory reach free() through
-// operator new and delete and warn (-Wmismatched-new-delete) although the pair matches.
-[[gnu::noinline]] void* operator new(std::size_t size) {
-  ++allocations;
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc();
-}
-[[gnu::noinline]] void* operator new[](std::size_t size) {
-  ++allocations;
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc();
-}
-[[gnu::noinline]] void operator delete(void* p) noexcept { std::free(p); }
-[[gnu::noinline]] void operator delete[](void* p) noexcept { std::free(p); }
-[[gnu::noinline]] void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-[[gnu::noinline]] void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+#include "tests/support/counting_new.hpp"
 
 namespace {
 
 using namespace std::chrono_literals;
+using coflow::test_support::allocations;
 using virtual_scheduler = coflow::basic_scheduler<coflow::manual_clock>;
 
 constexpr int switches = 10'000;
