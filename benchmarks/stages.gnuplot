@@ -18,10 +18,11 @@ set grid xtics ytics mytics
 set key top left noenhanced
 set datafile separator whitespace
 columns = system("head -1 ".data." | wc -w")
-# hand, range_v3, std_function, boost_push, coflow
+# one colour per column, in the order the variants come in the data file
 set linetype 1 lc rgb "#333333"
 set linetype 2 lc rgb "#1b9e77"
 set linetype 3 lc rgb "#7570b3"
 set linetype 4 lc rgb "#d95f02"
 set linetype 5 lc rgb "#e7298a"
+set linetype 6 lc rgb "#0072b2"
 plot for [c = 2:columns] data using 1:c with linespoints lw 2 pt 7 ps 1.2 title columnheader(c)
