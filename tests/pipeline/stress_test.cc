@@ -10,11 +10,8 @@
 //   allocation count and the number of allocations checked after a warm-up of 1,000 values.
 #include <gtest/gtest.h>
 
-#include <atomic>
 #include <cstddef>
 #include <cstdint>
-#include <cstdlib>
-#include <new>
 #include <optional>
 #include <range/v3/view/iota.hpp>
 #include <utility>
@@ -29,71 +26,19 @@
 #include "pipeline/coroutine.hpp"
 #include "pipeline/pipeline.hpp"
 #include "pipeline/run.hpp"
+#include "tests/support/counting_new.hpp"
 #include "tests/support/small_stack.hpp"
 
-// ---------------------------------------------------------------------------------------------
-// Every allocation of this binary is counted.
-
 namespace {
 
-std::atomic<std::int64_t> live_allocations{0};
-std::atomic<std::int64_t> total_allocations{0};
-
-void* counted_new(std::size_t size) {
-  void* p = std::malloc(size == 0 ? 1 : size);
-  if (p == nullptr) throw std::bad_alloc();
-  live_allocations.fetch_add(1, std::memory_order_relaxed);
-  total_allocations.fetch_add(1, std::memory_order_relaxed);
-  return p;
+// Every allocation of this binary is counted (counting_new).
+std::int64_t live_allocations() {
+  return static_cast<std::int64_t>(coflow::test_support::allocations.load() -
+                                   coflow::test_support::deallocations.load());
 }
-
-void* counted_new(std::size_t size, std::align_val_t align) {
-  const auto a = static_cast<std::size_t>(align);
-  void* p = std::aligned_alloc(a, (size + a - 1) / a * a);
-  if (p == nullptr) throw std::bad_alloc();
-  live_allocations.fetch_add(1, std::memory_order_relaxed);
-  total_allocations.fetch_add(1, std::memory_order_relaxed);
-  return p;
+std::int64_t total_allocations() {
+  return static_cast<std::int64_t>(coflow::test_support::allocations.load());
 }
-
-void counted_delete(void* p) noexcept {
-  if (p == nullptr) return;
-  live_allocations.fetch_sub(1, std::memory_order_relaxed);
-  std::free(p);
-}
-
-}  // namespace
-
-void* operator new(std::size_t size) { return counted_new(size); }
-void* operator new[](std::size_t size) { return counted_new(size); }
-void* operator new(std::size_t size, std::align_val_t a) { return counted_new(size, a); }
-void* operator new[](std::size_t size, std::align_val_t a) { return counted_new(size, a); }
-void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
-  try {
-    return counted_new(size);
-  } catch (...) {
-    return nullptr;
-  }
-}
-void* operator new[](std::size_t size, const std::nothrow_t&) noexcept {
-  try {
-    return counted_new(size);
-  } catch (...) {
-    return nullptr;
-  }
-}
-void operator delete(void* p) noexcept { counted_delete(p); }
-void operator delete[](void* p) noexcept { counted_delete(p); }
-void operator delete(void* p, std::size_t) noexcept { counted_delete(p); }
-void operator delete[](void* p, std::size_t) noexcept { counted_delete(p); }
-void operator delete(void* p, std::align_val_t) noexcept { counted_delete(p); }
-void operator delete[](void* p, std::align_val_t) noexcept { counted_delete(p); }
-void operator delete(void* p, std::size_t, std::align_val_t) noexcept { counted_delete(p); }
-void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { counted_delete(p); }
-void operator delete(void* p, const std::nothrow_t&) noexcept { counted_delete(p); }
-void operator delete[](void* p, const std::nothrow_t&) noexcept { counted_delete(p); }
-
-namespace {
 
 namespace ops = coflow::ops;
 namespace sinks = coflow::sinks;
@@ -186,11 +131,11 @@ TEST(Stress, NoAllocationPerValueInAnOpenedPipeline) {
   constexpr std::int64_t warm_up = 1'000;
   std::int64_t x = 0;
   for (; x < warm_up; ++x) p.send(x);
-  const std::int64_t live = live_allocations.load();
-  const std::int64_t total = total_allocations.load();
+  const std::int64_t live = live_allocations();
+  const std::int64_t total = total_allocations();
   for (; x < long_stream; ++x) p.send(x);
-  EXPECT_EQ(live_allocations.load(), live) << "memory grew with the number of values";
-  EXPECT_EQ(total_allocations.load(), total) << "something allocated per value";
+  EXPECT_EQ(live_allocations(), live) << "memory grew with the number of values";
+  EXPECT_EQ(total_allocations(), total) << "something allocated per value";
   // The last full window of multiples of three below long_stream.
   const std::optional<std::int64_t> last = p.close();
   ASSERT_TRUE(last.has_value());
@@ -200,11 +145,11 @@ TEST(Stress, NoAllocationPerValueInAnOpenedPipeline) {
 
 TEST(Stress, RunAllocatesTheSameForTenValuesAndForMillions) {
   auto allocations_for = [](std::int64_t n) {
-    const std::int64_t before = total_allocations.load();
+    const std::int64_t before = total_allocations();
     const auto last = coflow::run(ranges::views::iota(0, static_cast<int>(n)),
                                   ops::filter(multiple_of_three) | window_mean() | sinks::last());
     EXPECT_TRUE(last.has_value());
-    return total_allocations.load() - before;
+    return total_allocations() - before;
   };
   const std::int64_t small = allocations_for(10);
   const std::int64_t large = allocations_for(long_stream);
@@ -214,10 +159,10 @@ TEST(Stress, RunAllocatesTheSameForTenValuesAndForMillions) {
 
 TEST(Stress, AllocationCounterSeesAllocations) {
   // The oracle above can fail: a pipeline that allocates per value is seen.
-  const std::int64_t before = total_allocations.load();
+  const std::int64_t before = total_allocations();
   const auto out = coflow::run(ranges::views::iota(0, 1000), sinks::to_vector());
   EXPECT_EQ(out.size(), 1000u);
-  EXPECT_GT(total_allocations.load() - before, 5);
+  EXPECT_GT(total_allocations() - before, 5);
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 // size asked, and forwards to malloc or free.
 #include "tests/support/counting_new.hpp"
 
+#include <atomic>
 #include <cstddef>
 #include <cstdlib>
 #include <new>
@@ -12,9 +13,12 @@
 namespace {
 
 void count(std::size_t size) noexcept {
-  ++coflow::test_support::allocations;
-  if (size > coflow::test_support::largest_allocation)
-    coflow::test_support::largest_allocation = size;
+  using coflow::test_support::largest_allocation;
+  coflow::test_support::allocations.fetch_add(1, std::memory_order_relaxed);
+  std::size_t largest = largest_allocation.load(std::memory_order_relaxed);
+  while (size > largest &&
+         !largest_allocation.compare_exchange_weak(largest, size, std::memory_order_relaxed)) {
+  }
 }
 
 void* counted_allocate(std::size_t size) {
@@ -33,7 +37,7 @@ void* counted_allocate_aligned(std::size_t size, std::align_val_t align) {
 
 void counted_free(void* p) noexcept {
   if (p == nullptr) return;
-  ++coflow::test_support::deallocations;
+  coflow::test_support::deallocations.fetch_add(1, std::memory_order_relaxed);
   std::free(p);
 }
 

@@ -13,21 +13,23 @@
 // Under AddressSanitizer this still works: the program's own operator new takes precedence
 // over the sanitizer's, and the sanitizer keeps checking the memory through its malloc
 // interceptor.
-// Guarantees: one thread; nothing else may allocate while a test reads the counters.
+// Threads: the counters are atomic (relaxed), so threads may allocate; a count read while
+// another thread allocates is a count of that moment.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 
 namespace coflow::test_support {
 
 /// allocations counts the calls of the global operator new (every form).
-inline std::size_t allocations = 0;
+inline std::atomic<std::size_t> allocations{0};
 
 /// deallocations counts the calls of the global operator delete (every form) with a pointer.
-inline std::size_t deallocations = 0;
+inline std::atomic<std::size_t> deallocations{0};
 
 /// largest_allocation is the largest size asked of operator new so far (reset it to 0 before
 /// the code it is to measure).
-inline std::size_t largest_allocation = 0;
+inline std::atomic<std::size_t> largest_allocation{0};
 
 }  // namespace coflow::test_support
