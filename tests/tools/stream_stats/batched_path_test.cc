@@ -11,12 +11,12 @@
 #include <istream>
 #include <memory>
 #include <sstream>
-#include <streambuf>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "tests/support/failing_source.hpp"
+#include "tests/support/trickling_source.hpp"
 #include "tools/stream_stats/blocks.hpp"
 #include "tools/stream_stats/options.hpp"
 #include "tools/stream_stats/records.hpp"
@@ -104,23 +104,7 @@ TEST(ReadBlocks, ReuseThePoolsBuffersAndGiveTheSameLines) {
   EXPECT_EQ(values, 20'000u);
 }
 
-// A pipe whose writer sends one chunk at a time.
-class trickling_source : public std::streambuf {
- public:
-  explicit trickling_source(std::vector<std::string> chunks) : chunks_(std::move(chunks)) {}
-  std::size_t refills = 0;
-
- protected:
-  int_type underflow() override {
-    if (refills == chunks_.size()) return traits_type::eof();
-    std::string& chunk = chunks_[refills++];
-    setg(chunk.data(), chunk.data(), chunk.data() + chunk.size());
-    return traits_type::to_int_type(chunk[0]);
-  }
-
- private:
-  std::vector<std::string> chunks_;
-};
+using coflow_test::trickling_source;  // a pipe whose writer sends one chunk at a time
 
 TEST(ReadBlocks, YieldALineAsSoonAsItArrivesWithoutWaitingForABlock) {
   trickling_source source({"1\n", "2", "2\n", "3"});

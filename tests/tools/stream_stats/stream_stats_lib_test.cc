@@ -28,6 +28,7 @@
 #include "pipeline/ranges/generator.hpp"
 #include "pipeline/run.hpp"
 #include "tests/support/failing_source.hpp"
+#include "tests/support/trickling_source.hpp"
 #include "tools/stream_stats/options.hpp"
 #include "tools/stream_stats/parse.hpp"
 #include "tools/stream_stats/records.hpp"
@@ -1164,23 +1165,7 @@ TEST(ReadLines, ReadsALineLongerThanManyBlocks) {
   EXPECT_EQ(texts[1], "2");
 }
 
-// A pipe whose writer sends one line at a time: each refill of the buffer is one line.
-class trickling_source : public std::streambuf {
- public:
-  explicit trickling_source(std::vector<std::string> chunks) : chunks_(std::move(chunks)) {}
-  std::size_t refills = 0;
-
- protected:
-  int_type underflow() override {
-    if (refills == chunks_.size()) return traits_type::eof();
-    std::string& chunk = chunks_[refills++];
-    setg(chunk.data(), chunk.data(), chunk.data() + chunk.size());
-    return traits_type::to_int_type(chunk[0]);
-  }
-
- private:
-  std::vector<std::string> chunks_;
-};
+using coflow_test::trickling_source;  // a pipe whose writer sends one chunk at a time
 
 TEST(ReadLines, YieldsALineAsSoonAsItArrivesWithoutWaitingForABlock) {
   trickling_source source({"1\n", "2\n", "3"});
