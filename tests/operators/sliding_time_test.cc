@@ -25,17 +25,8 @@ namespace {
 namespace ops = coflow::ops;
 namespace sinks = coflow::sinks;
 using namespace std::chrono_literals;
-using std::chrono::seconds;
-using std::chrono::sys_seconds;
 
 using namespace coflow::window_testing;
-
-// Readings whose value is their timestamp in seconds.
-std::vector<reading> stamped(std::initializer_list<long> times) {
-  std::vector<reading> out;
-  for (long t : times) out.push_back({at(t), static_cast<int>(t)});
-  return out;
-}
 
 auto sliding(seconds size, seconds slide, coflow::event_time bounds = {}) {
   return ops::sliding_time(size, slide, &reading::time, &reading::value, collect{}, bounds) |
@@ -100,12 +91,7 @@ TEST(SlidingTime, AddsALateValueToTheWindowsStillOpenAndReportsTheOthers) {
 }
 
 TEST(SlidingTime, CountsEveryValueInEachOfItsWindowsOrAsMissed) {
-  std::vector<reading> values;
-  std::uint64_t seed = 11;
-  for (int i = 0; i < 4000; ++i) {
-    seed = seed * 6364136223846793005u + 1442695040888963407u;
-    values.push_back({at(i / 3 - static_cast<long>((seed >> 33) % 30)), i});
-  }
+  const std::vector<reading> values = jittered(4000, 11, 3, 29);
   auto out =
       coflow::run(values, sliding(12s, 4s, {.out_of_orderness = 6s, .allowed_lateness = 8s}));
   std::map<sys_seconds, std::uint64_t> last_count;
@@ -137,27 +123,19 @@ TEST(SlidingTime, OutputsNothingForAnEmptyStream) {
 }
 
 TEST(SlidingTime, RejectsBadParametersNamingThem) {
-  auto message = [](auto make) {
-    try {
-      (void)make();
-    } catch (const std::invalid_argument& e) {
-      return std::string(e.what());
-    }
-    return std::string("no exception");
-  };
-  EXPECT_NE(message([] {
+  EXPECT_NE(invalid_argument_message([] {
               return ops::sliding_time(0s, 0s, &reading::time, collect{});
             }).find("size must be positive"),
             std::string::npos);
-  EXPECT_NE(message([] {
+  EXPECT_NE(invalid_argument_message([] {
               return ops::sliding_time(10s, 0s, &reading::time, collect{});
             }).find("slide must be positive and at most size"),
             std::string::npos);
-  EXPECT_NE(message([] {
+  EXPECT_NE(invalid_argument_message([] {
               return ops::sliding_time(10s, 11s, &reading::time, collect{});
             }).find("slide must be positive and at most size"),
             std::string::npos);
-  EXPECT_NE(message([] {
+  EXPECT_NE(invalid_argument_message([] {
               return ops::sliding_time(10s, 5s, &reading::time, collect{},
                                        {.allowed_lateness = -1ns});
             }).find("allowed_lateness must not be negative"),
@@ -165,16 +143,11 @@ TEST(SlidingTime, RejectsBadParametersNamingThem) {
 }
 
 TEST(SlidingTime, TheMaximumTimePointDoesNotOverflow) {
-  using ns_time = std::chrono::sys_time<std::chrono::nanoseconds>;
-  struct event_at {
-    ns_time time;
-    int value;
-  };
   const ns_time max = ns_time::max();
-  auto out = coflow::run(std::vector<event_at>{{max - 1s, 1}, {max, 2}},
-                         ops::sliding_time(10s, 5s, &event_at::time, &event_at::value, collect{}) |
-                             sinks::to_vector());
-  using ns_window = coflow::time_window_result<std::vector<int>, ns_time>;
+  auto out =
+      coflow::run(std::vector<ns_reading>{{max - 1s, 1}, {max, 2}},
+                  ops::sliding_time(10s, 5s, &ns_reading::time, &ns_reading::value, collect{}) |
+                      sinks::to_vector());
   std::uint64_t total = 0;
   for (const auto& e : out) {
     const auto& w = std::get<ns_window>(e);
@@ -193,8 +166,7 @@ TEST(SlidingTime, AThrowingAggregatePropagatesItsException) {
 }
 
 TEST(SlidingTime, AVectorAndAListGiveTheSameOutput) {
-  std::vector<reading> values;
-  for (int i = 0; i < 2000; ++i) values.push_back({at((i * 7919) % 3001), i});
+  const std::vector<reading> values = scattered();
   std::list<reading> list(values.begin(), values.end());
   auto p = sliding(20s, 5s, {.out_of_orderness = 100s, .allowed_lateness = 500s});
   auto from_vector = coflow::run(values, p);

@@ -26,19 +26,11 @@ namespace {
 namespace ops = coflow::ops;
 namespace sinks = coflow::sinks;
 using namespace std::chrono_literals;
-using std::chrono::seconds;
-using std::chrono::sys_seconds;
 
 using namespace coflow::window_testing;
+
 late late_one(long t, int value, std::uint64_t missed = 1) {
   return {{at(t), value}, at(t), missed};
-}
-
-// Readings whose value is their timestamp in seconds.
-std::vector<reading> stamped(std::initializer_list<long> times) {
-  std::vector<reading> out;
-  for (long t : times) out.push_back({at(t), static_cast<int>(t)});
-  return out;
 }
 
 auto tumbling(seconds size, coflow::event_time bounds = {}) {
@@ -125,13 +117,8 @@ TEST(TumblingTime, ALateValueForAWindowNeverOutputOpensItWithinTheLateness) {
 }
 
 TEST(TumblingTime, CountsEveryValueInAWindowOrAsLate) {
-  std::vector<reading> values;
-  std::uint64_t seed = 7;
-  for (int i = 0; i < 5000; ++i) {
-    seed = seed * 6364136223846793005u + 1442695040888963407u;
-    // Mostly increasing, with jitter of up to 40 s back.
-    values.push_back({at(i / 2 - static_cast<long>((seed >> 33) % 41)), i});
-  }
+  // Mostly increasing, with jitter of up to 40 s back.
+  const std::vector<reading> values = jittered(5000, 7, 2, 40);
   auto out = coflow::run(values, tumbling(10s, {.out_of_orderness = 5s, .allowed_lateness = 7s}));
   // The last output of each window holds all of its values.
   std::map<sys_seconds, std::uint64_t> last_count;
@@ -175,44 +162,30 @@ TEST(TumblingTime, RoundsBoundsUpToTheTimestampsUnit) {
 }
 
 TEST(TumblingTime, RejectsBadParametersNamingThem) {
-  auto message = [](auto make) {
-    try {
-      (void)make();
-    } catch (const std::invalid_argument& e) {
-      return std::string(e.what());
-    }
-    return std::string("no exception");
-  };
-  EXPECT_NE(message([] {
+  EXPECT_NE(invalid_argument_message([] {
               return ops::tumbling_time(0s, &reading::time, collect{});
             }).find("size must be positive"),
             std::string::npos);
-  EXPECT_NE(message([] {
+  EXPECT_NE(invalid_argument_message([] {
               return ops::tumbling_time(-1s, &reading::time, collect{});
             }).find("size must be positive"),
             std::string::npos);
-  EXPECT_NE(message([] {
+  EXPECT_NE(invalid_argument_message([] {
               return ops::tumbling_time(1s, &reading::time, collect{}, {.out_of_orderness = -1s});
             }).find("out_of_orderness must not be negative"),
             std::string::npos);
-  EXPECT_NE(message([] {
+  EXPECT_NE(invalid_argument_message([] {
               return ops::tumbling_time(1s, &reading::time, collect{}, {.allowed_lateness = -1s});
             }).find("allowed_lateness must not be negative"),
             std::string::npos);
 }
 
 TEST(TumblingTime, TheMaximumTimePointSaturatesTheWindowEndAndIsKept) {
-  using ns_time = std::chrono::sys_time<std::chrono::nanoseconds>;
-  struct event_at {
-    ns_time time;
-    int value;
-  };
   const ns_time max = ns_time::max();
-  std::vector<event_at> values{{ns_time(0s), 1}, {max, 2}, {max, 3}, {ns_time(5s), 4}};
-  auto out =
-      coflow::run(values, ops::tumbling_time(10s, &event_at::time, &event_at::value, collect{}) |
-                              sinks::to_vector());
-  using ns_window = coflow::time_window_result<std::vector<int>, ns_time>;
+  std::vector<ns_reading> values{{ns_time(0s), 1}, {max, 2}, {max, 3}, {ns_time(5s), 4}};
+  auto out = coflow::run(values,
+                         ops::tumbling_time(10s, &ns_reading::time, &ns_reading::value, collect{}) |
+                             sinks::to_vector());
   ASSERT_EQ(out.size(), 3u);
   const auto& first = std::get<ns_window>(out[0]);
   EXPECT_EQ(first.start, ns_time(0s));
@@ -227,17 +200,11 @@ TEST(TumblingTime, TheMaximumTimePointSaturatesTheWindowEndAndIsKept) {
 }
 
 TEST(TumblingTime, TheMinimumTimePointDoesNotOverflow) {
-  using ns_time = std::chrono::sys_time<std::chrono::nanoseconds>;
-  struct event_at {
-    ns_time time;
-    int value;
-  };
   const ns_time min = ns_time::min();
-  std::vector<event_at> values{{min, 1}, {min + 1ns, 2}, {ns_time(0s), 3}};
-  auto out =
-      coflow::run(values, ops::tumbling_time(10s, &event_at::time, &event_at::value, collect{}) |
-                              sinks::to_vector());
-  using ns_window = coflow::time_window_result<std::vector<int>, ns_time>;
+  std::vector<ns_reading> values{{min, 1}, {min + 1ns, 2}, {ns_time(0s), 3}};
+  auto out = coflow::run(values,
+                         ops::tumbling_time(10s, &ns_reading::time, &ns_reading::value, collect{}) |
+                             sinks::to_vector());
   ASSERT_EQ(out.size(), 2u);
   EXPECT_EQ(std::get<ns_window>(out[0]).start, min);
   EXPECT_EQ(std::get<ns_window>(out[0]).result, (std::vector<int>{1, 2}));
@@ -274,8 +241,7 @@ TEST(TumblingTime, StopsWhenDownstreamIsDone) {
 }
 
 TEST(TumblingTime, AVectorAndAListGiveTheSameOutput) {
-  std::vector<reading> values;
-  for (int i = 0; i < 2000; ++i) values.push_back({at((i * 7919) % 3001), i});
+  const std::vector<reading> values = scattered();
   std::list<reading> list(values.begin(), values.end());
   auto p = tumbling(10s, {.out_of_orderness = 100s, .allowed_lateness = 500s});
   auto from_vector = coflow::run(values, p);
