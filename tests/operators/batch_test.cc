@@ -22,19 +22,13 @@
 #include "pipeline/compose.hpp"
 #include "pipeline/pipeline.hpp"
 #include "pipeline/run.hpp"
+#include "tests/operators/value_type_fixtures.hpp"
 
 namespace {
 
 namespace ops = coflow::ops;
 namespace sinks = coflow::sinks;
-
-struct move_only {
-  explicit move_only(int v) : value(v) {}
-  move_only(move_only&&) = default;
-  move_only& operator=(move_only&&) = default;
-  friend bool operator==(const move_only&, const move_only&) = default;
-  int value;
-};
+using namespace coflow::value_type_testing;
 
 // batch(n) outputs vectors of its input type.
 static_assert(
@@ -43,18 +37,6 @@ static_assert(
 static_assert(
     std::same_as<decltype(coflow::bind_chain<move_only>(ops::batch(2) | sinks::last()).finish()),
                  std::optional<std::vector<move_only>>>);
-
-template <class T>
-T make(int v) {
-  return T(v);
-}
-
-template <class T>
-std::vector<T> make_vector(std::initializer_list<int> values) {
-  std::vector<T> out;
-  for (int v : values) out.push_back(make<T>(v));
-  return out;
-}
 
 template <class T>
 std::vector<std::vector<T>> make_batches(std::initializer_list<std::initializer_list<int>> bs) {
@@ -71,7 +53,6 @@ auto values_up_to(int n) {
 
 template <class T>
 class BatchTyped : public ::testing::Test {};
-using value_types = ::testing::Types<int, double, move_only>;
 TYPED_TEST_SUITE(BatchTyped, value_types);
 
 TYPED_TEST(BatchTyped, GroupsValuesIntoBatchesAndFlushesThePartialOne) {

@@ -39,19 +39,13 @@
 #include "pipeline/pipeline.hpp"
 #include "pipeline/run.hpp"
 #include "pipeline/stage.hpp"
+#include "tests/operators/value_type_fixtures.hpp"
 
 namespace {
 
 namespace ops = coflow::ops;
 namespace sinks = coflow::sinks;
-
-struct move_only {
-  explicit move_only(int v) : value(v) {}
-  move_only(move_only&&) = default;
-  move_only& operator=(move_only&&) = default;
-  friend bool operator==(const move_only&, const move_only&) = default;
-  int value;
-};
+using namespace coflow::value_type_testing;
 
 struct reading {
   std::string sensor;
@@ -83,20 +77,7 @@ static_assert(groupable<decltype(mod3), sinks::to_vector_sink>);
 static_assert(!groupable<decltype(mod3), ops::take_stage>);
 
 template <class T>
-T make(int v) {
-  return T(v);
-}
-
-template <class T>
-std::vector<T> make_vector(std::initializer_list<int> values) {
-  std::vector<T> out;
-  for (int v : values) out.push_back(make<T>(v));
-  return out;
-}
-
-template <class T>
 class GroupByTyped : public ::testing::Test {};
-using value_types = ::testing::Types<int, double, move_only>;
 TYPED_TEST_SUITE(GroupByTyped, value_types);
 
 int key_of(int v) { return v % 3; }

@@ -23,37 +23,27 @@
 #include "pipeline/pipeline.hpp"
 #include "pipeline/run.hpp"
 #include "pipeline/stage.hpp"
+#include "tests/operators/value_type_fixtures.hpp"
+#include "tests/support/frame_counter.hpp"
 
 namespace {
 
 namespace ops = coflow::ops;
 namespace sinks = coflow::sinks;
-
-struct move_only {
-  explicit move_only(int v) : value(v) {}
-  move_only(move_only&&) = default;
-  move_only& operator=(move_only&&) = default;
-  friend bool operator==(const move_only&, const move_only&) = default;
-  int value;
-};
+using namespace coflow::value_type_testing;
 
 struct item {
   int id;
   bool valid;
 };
 
-// Lives in each coroutine frame as a parameter: the count of live frames (started or not).
-struct frame_token {
-  static inline int live = 0;
-  frame_token() { ++live; }
-  frame_token(const frame_token&) { ++live; }
-  frame_token(frame_token&&) noexcept { ++live; }
-  frame_token& operator=(const frame_token&) = default;
-  ~frame_token() { --live; }
-};
+using coflow::test_support::frame_counter;
+
+// The live frames of the coroutine branches (started or not): each takes a token as a parameter.
+frame_counter frames;
 
 // A consumer coroutine: the number of values it received, throwing at `poison`.
-coflow::consumer<int, int> counting(frame_token, int poison) {
+coflow::consumer<int, int> counting(frame_counter::token, int poison) {
   int n = 0;
   while (auto v = co_yield coflow::receive) {
     if (*v == poison) throw std::runtime_error("poisoned value");
@@ -81,20 +71,7 @@ static_assert(partitionable<decltype(is_even), sinks::null_sink, sinks::null_sin
 static_assert(!partitionable<decltype(is_even), ops::take_stage, sinks::null_sink>);
 
 template <class T>
-T make(int v) {
-  return T(v);
-}
-
-template <class T>
-std::vector<T> make_vector(std::initializer_list<int> values) {
-  std::vector<T> out;
-  for (int v : values) out.push_back(make<T>(v));
-  return out;
-}
-
-template <class T>
 class PartitionTyped : public ::testing::Test {};
-using value_types = ::testing::Types<int, double, move_only>;
 TYPED_TEST_SUITE(PartitionTyped, value_types);
 
 TYPED_TEST(PartitionTyped, RoutesEachValueByThePredicate) {
@@ -213,20 +190,20 @@ TEST(Partition, PropagatesAThrowingBranch) {
 }
 
 TEST(Partition, RunsConsumerCoroutinesAsBranchesAndDestroysTheirFrames) {
-  ASSERT_EQ(frame_token::live, 0);
+  ASSERT_EQ(frames.live(), 0);
   {
     auto [evens, odds] = coflow::run(
         std::vector{1, 2, 3, 4, 5},
-        sinks::partition(is_even, counting(frame_token{}, -1), counting(frame_token{}, -1)));
+        sinks::partition(is_even, counting(frames.enter(), -1), counting(frames.enter(), -1)));
     EXPECT_EQ(evens, 2);
     EXPECT_EQ(odds, 3);
   }
-  EXPECT_EQ(frame_token::live, 0);
+  EXPECT_EQ(frames.live(), 0);
   EXPECT_THROW(
-      coflow::run(std::vector{1, 2, 3}, sinks::partition(is_even, counting(frame_token{}, 2),
-                                                         counting(frame_token{}, -1))),
+      coflow::run(std::vector{1, 2, 3}, sinks::partition(is_even, counting(frames.enter(), 2),
+                                                         counting(frames.enter(), -1))),
       std::runtime_error);
-  EXPECT_EQ(frame_token::live, 0);
+  EXPECT_EQ(frames.live(), 0);
 }
 
 TEST(Partition, ADescriptionRunsAgainWithFreshBranches) {

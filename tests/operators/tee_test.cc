@@ -29,19 +29,22 @@
 #include "pipeline/pipeline.hpp"
 #include "pipeline/run.hpp"
 #include "pipeline/stage.hpp"
+#include "tests/operators/value_type_fixtures.hpp"
+#include "tests/support/frame_counter.hpp"
+
+// Tee's typed tests run over std::string too: v as a string of v x's.
+namespace coflow::value_type_testing {
+template <>
+std::string make<std::string>(int v) {
+  return std::string(static_cast<std::size_t>(v), 'x');
+}
+}  // namespace coflow::value_type_testing
 
 namespace {
 
 namespace ops = coflow::ops;
 namespace sinks = coflow::sinks;
-
-struct move_only {
-  explicit move_only(int v) : value(v) {}
-  move_only(move_only&&) = default;
-  move_only& operator=(move_only&&) = default;
-  friend bool operator==(const move_only&, const move_only&) = default;
-  int value;
-};
+using namespace coflow::value_type_testing;
 
 // Counts the copies made of it, so that tests can see where tee copies and where it moves.
 struct counted {
@@ -58,18 +61,13 @@ struct counted {
   int value;
 };
 
-// Lives in each coroutine frame as a parameter: the count of live frames (started or not).
-struct frame_token {
-  static inline int live = 0;
-  frame_token() { ++live; }
-  frame_token(const frame_token&) { ++live; }
-  frame_token(frame_token&&) noexcept { ++live; }
-  frame_token& operator=(const frame_token&) = default;
-  ~frame_token() { --live; }
-};
+using coflow::test_support::frame_counter;
+
+// The live frames of the coroutine branches (started or not): each takes a token as a parameter.
+frame_counter frames;
 
 // A consumer coroutine: the sum of its values, throwing at `poison`.
-coflow::consumer<int, int> summing(frame_token, int poison) {
+coflow::consumer<int, int> summing(frame_counter::token, int poison) {
   int total = 0;
   while (auto v = co_yield coflow::receive) {
     if (*v == poison) throw std::runtime_error("poisoned value");
@@ -95,23 +93,6 @@ static_assert(coflow::sink_description<decltype(sinks::tee(sinks::null()))>);
 // Each branch must be able to run: a stage with no sink after it is not a branch.
 static_assert(teeable<sinks::to_vector_sink>);
 static_assert(!teeable<ops::take_stage>);
-
-template <class T>
-T make(int v) {
-  return T(v);
-}
-
-template <>
-std::string make<std::string>(int v) {
-  return std::string(static_cast<std::size_t>(v), 'x');
-}
-
-template <class T>
-std::vector<T> make_vector(std::initializer_list<int> values) {
-  std::vector<T> out;
-  for (int v : values) out.push_back(make<T>(v));
-  return out;
-}
 
 template <class T>
 class TeeTyped : public ::testing::Test {};
@@ -268,37 +249,37 @@ TEST(Tee, FeedsBranchesBeforeAThrowingOneButNotThoseAfterIt) {
 }
 
 TEST(Tee, RunsConsumerCoroutinesAsBranchesAndDestroysTheirFrames) {
-  ASSERT_EQ(frame_token::live, 0);
+  ASSERT_EQ(frames.live(), 0);
   {
     auto [sum, values] = coflow::run(std::vector{1, 2, 3, 4},
-                                     sinks::tee(summing(frame_token{}, -1), sinks::to_vector()));
+                                     sinks::tee(summing(frames.enter(), -1), sinks::to_vector()));
     EXPECT_EQ(sum, 10);
     EXPECT_EQ(values, (std::vector{1, 2, 3, 4}));
   }
-  EXPECT_EQ(frame_token::live, 0);
+  EXPECT_EQ(frames.live(), 0);
 }
 
 TEST(Tee, DestroysEveryFrameWhenACoroutineBranchThrows) {
-  ASSERT_EQ(frame_token::live, 0);
+  ASSERT_EQ(frames.live(), 0);
   std::vector<int> after;
   EXPECT_THROW(coflow::run(std::vector{1, 2, 3},
-                           sinks::tee(summing(frame_token{}, 2), summing(frame_token{}, -1),
+                           sinks::tee(summing(frames.enter(), 2), summing(frames.enter(), -1),
                                       sinks::for_each([&after](int x) { after.push_back(x); }))),
                std::runtime_error);
   EXPECT_EQ(after, (std::vector{1}));
-  EXPECT_EQ(frame_token::live, 0);
+  EXPECT_EQ(frames.live(), 0);
 }
 
 TEST(Tee, PropagatesAnExceptionFromACoroutineBranchThroughAnOpenedPipeline) {
-  ASSERT_EQ(frame_token::live, 0);
+  ASSERT_EQ(frames.live(), 0);
   {
-    auto p = coflow::open<int>(sinks::tee(sinks::to_vector(), summing(frame_token{}, 5)));
-    EXPECT_EQ(frame_token::live, 1);
+    auto p = coflow::open<int>(sinks::tee(sinks::to_vector(), summing(frames.enter(), 5)));
+    EXPECT_EQ(frames.live(), 1);
     p.send(1);
     EXPECT_THROW(p.send(5), std::runtime_error);
     EXPECT_TRUE(p.done());
   }
-  EXPECT_EQ(frame_token::live, 0);
+  EXPECT_EQ(frames.live(), 0);
 }
 
 TEST(Tee, ADescriptionRunsAgainWithFreshBranches) {
