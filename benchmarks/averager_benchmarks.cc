@@ -10,7 +10,8 @@
 // coroutine stage; its means are added up naively, as the hand loop adds them. "coflow_sum"
 // adds them with the library's compensated sinks::sum(), and its reference "hand_sum" with the
 // same accumulator (coflow::sum_state). "bare_resume" is the floor: the averager as a bare
-// C++20 coroutine without coflow's protocol, resumed by a hand loop. "coflow_ops" is the library's
+// C++20 coroutine without coflow's protocol, resumed by a hand loop; "least_protocol" the same
+// with a state test and end of stream (bare_coroutine.hpp). "coflow_ops" is the library's
 // fused ops::averager(), which updates the mean incrementally (mean += (x - mean) / n); its
 // reference is "hand_incremental", the hand loop of that formula.
 //
@@ -20,6 +21,7 @@
 // with `co_yield coflow::receive_batch`, which resumes once per span of up to 256 values.
 #include <coroutine>
 #include <cstdint>
+#include <cstdlib>
 #include <functional>
 #include <optional>
 #include <range/v3/numeric/accumulate.hpp>
@@ -186,6 +188,34 @@ answer bare_resume(std::uint64_t n) {
   return {sum};
 }
 
+// The floor with the least protocol (bare_coroutine.hpp): a state test and end of stream.
+bare_averager_stage least_protocol_averager(const bare_averager_stage::handle* self) {
+  auto& p = self->promise();
+  double total = 0;
+  std::uint64_t count = 0;
+  while (const std::uint64_t* x = co_await receive_point<bare_averager_stage::promise_type>{p}) {
+    total += static_cast<double>(*x);
+    ++count;
+    p.out = total / static_cast<double>(count);
+  }
+}
+
+answer least_protocol(std::uint64_t n) {
+  bare_averager_stage::handle h;
+  h = least_protocol_averager(&h).coroutine;
+  h.resume();  // to its receive point
+  double sum = 0;
+  for (std::uint64_t i = 0; i < n; ++i) {
+    const std::uint64_t x = reading(i);
+    if (!kept(x)) continue;
+    if (!least_push(h, &x)) std::abort();
+    sum += h.promise().out;
+  }
+  least_push(h, static_cast<const std::uint64_t*>(nullptr));  // end of stream: the body ends
+  h.destroy();
+  return {sum};
+}
+
 answer hand_contiguous(std::uint64_t n) {
   double total = 0;
   std::uint64_t count = 0;
@@ -242,6 +272,7 @@ const registrar registered[] = {
     registrar({"averager", "range_v3", "hand", 0, false, range_v3}),
     registrar({"averager", "std_function", "hand", 0, false, std_function}),
     registrar({"averager", "bare_resume", "hand", 0, false, bare_resume}),
+    registrar({"averager", "least_protocol", "hand", 0, false, least_protocol}),
     registrar({"averager", "coflow", "hand", 0, true, coflow_coroutine}),
     registrar({"averager", "hand_sum", "hand_sum", 0, false, hand_sum}),
     registrar({"averager", "coflow_sum", "hand_sum", 0, true, coflow_sum}),

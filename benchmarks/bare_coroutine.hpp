@@ -5,12 +5,22 @@
 // resumes; the body reads it and writes its answer back into the promise. No end of stream, no
 // exceptions into the body, no replies handed on, no state to test. Each workload's
 // "bare_resume" variant is written with it (RESULTS.md, "Appendix: the floor program").
+//
+// The "least_protocol" variants add to it the least that two of coflow's guarantees need per
+// value (least_push, receive_point): the loop tests that the body waits at its receive point
+// before resuming it (misuse and re-entry are errors, not undefined behaviour) and marks it
+// running; the body marks itself waiting again when it suspends and tests for end of stream (a
+// null value) when it resumes. Still no exceptions into the body, no std::optional received, no
+// replies handed on, no downstream to test.
 #pragma once
 
 #include <coroutine>
 #include <cstdlib>
 
 namespace coflow_bench {
+
+/// bare_point: where a least-protocol stage stands.
+enum class bare_point : unsigned char { receiving, running, finished };
 
 /// bare_stage<In, Out>: the return type of a bare coroutine stage. Its body takes a pointer to
 /// its own handle (which the caller stores before the first resume) to reach the promise.
@@ -19,11 +29,15 @@ struct bare_stage {
   struct promise_type {
     const In* in = nullptr;
     Out out{};
+    bare_point where = bare_point::running;  // least-protocol stages only
     bare_stage get_return_object() {
       return {std::coroutine_handle<promise_type>::from_promise(*this)};
     }
     std::suspend_always initial_suspend() noexcept { return {}; }
-    std::suspend_always final_suspend() noexcept { return {}; }
+    std::suspend_always final_suspend() noexcept {
+      where = bare_point::finished;
+      return {};
+    }
     void return_void() {}
     void unhandled_exception() { std::abort(); }
   };
@@ -31,5 +45,28 @@ struct bare_stage {
 
   handle coroutine;
 };
+
+/// receive_point<Promise>{p}: `co_await` it in a least-protocol stage to wait for the next
+/// value; it gives the value's address, null at end of stream.
+template <class Promise>
+struct receive_point {
+  Promise& promise;
+  static constexpr bool await_ready() noexcept { return false; }
+  void await_suspend(std::coroutine_handle<>) noexcept { promise.where = bare_point::receiving; }
+  auto* await_resume() const noexcept { return promise.in; }
+};
+
+/// least_push(h, x): resumes the least-protocol stage `h` with the value at `x` (null: end of
+/// stream) if it waits at its receive point; false, and nothing resumed, otherwise.
+template <class Promise, class In>
+[[gnu::always_inline]] inline bool least_push(std::coroutine_handle<Promise> h, const In* x) {
+  Promise& p = h.promise();
+  if (p.where != bare_point::receiving) [[unlikely]]
+    return false;
+  p.where = bare_point::running;
+  p.in = x;
+  h.resume();
+  return true;
+}
 
 }  // namespace coflow_bench

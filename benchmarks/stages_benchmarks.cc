@@ -6,11 +6,13 @@
 // composed with `|` by a fold over an index_sequence; Boost nests D push_type coroutines
 // (boost_stages.cc); the std::function variant chains D callbacks; range-v3 nests D
 // views::transform; "bare_resume" resumes D bare C++20 coroutines in turn (the floor, see
-// bare_coroutine.hpp). So the growth from one depth to the next is the cost of one more stage.
+// bare_coroutine.hpp), "least_protocol" the same with a state test and end of stream. So the growth
+// from one depth to the next is the cost of one more stage.
 #include <array>
 #include <coroutine>
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <functional>
 #include <optional>
 #include <range/v3/numeric/accumulate.hpp>
@@ -103,6 +105,36 @@ answer bare_resume(std::uint64_t n) {
   return {static_cast<double>(sum)};
 }
 
+// The floor with the least protocol (bare_coroutine.hpp): a state test and end of stream.
+bare_add_one_stage least_protocol_add_one(const bare_add_one_stage::handle* self) {
+  auto& p = self->promise();
+  while (const std::int64_t* x = co_await receive_point<bare_add_one_stage::promise_type>{p})
+    p.out = *x + 1;
+}
+
+template <int Depth>
+answer least_protocol(std::uint64_t n) {
+  std::array<bare_add_one_stage::handle, Depth> stages;
+  for (auto& h : stages) {
+    h = least_protocol_add_one(&h).coroutine;
+    h.resume();  // to its receive point
+  }
+  std::int64_t sum = 0;
+  for (std::uint64_t i = 0; i < n; ++i) {
+    std::int64_t x = signed_reading(i);
+    for (auto& h : stages) {
+      if (!least_push(h, &x)) std::abort();
+      x = h.promise().out;
+    }
+    sum += x;
+  }
+  for (auto& h : stages) {
+    least_push(h, static_cast<const std::int64_t*>(nullptr));  // end of stream: the body ends
+    h.destroy();
+  }
+  return {static_cast<double>(sum)};
+}
+
 // One coroutine stage: answers each value with the value plus one.
 coflow::coroutine<std::int64_t, std::int64_t> add_one() {
   std::optional<std::int64_t> out;
@@ -133,6 +165,7 @@ int register_depth() {
   registrar({workload, "range_v3", "hand", Depth, false, range_v3<Depth>});
   registrar({workload, "std_function", "hand", Depth, false, std_function<Depth>});
   registrar({workload, "bare_resume", "hand", Depth, false, bare_resume<Depth>});
+  registrar({workload, "least_protocol", "hand", Depth, false, least_protocol<Depth>});
   registrar({workload, "coflow", "hand", Depth, true, coflow_chain<Depth>});
   return Depth;
 }
