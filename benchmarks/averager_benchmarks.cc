@@ -190,22 +190,6 @@ bare_averager_stage bare_averager(const bare_averager_stage::handle* self) {
   }
 }
 
-answer bare_resume(std::uint64_t n) {
-  bare_averager_stage::handle h;
-  h = bare_averager(&h).coroutine;
-  h.resume();  // to the first suspension
-  double sum = 0;
-  for (std::uint64_t i = 0; i < n; ++i) {
-    const std::uint64_t x = reading(i);
-    if (!kept(x)) continue;
-    h.promise().in = &x;
-    h.resume();
-    sum += h.promise().out;
-  }
-  h.destroy();
-  return {sum};
-}
-
 // The floor with the least protocol (bare_coroutine.hpp): a state test and end of stream.
 bare_averager_stage least_protocol_averager(const bare_averager_stage::handle* self) {
   auto& p = self->promise();
@@ -218,20 +202,27 @@ bare_averager_stage least_protocol_averager(const bare_averager_stage::handle* s
   }
 }
 
-answer least_protocol(std::uint64_t n) {
+// The averager written as `body`, a bare stage, driven from the hand loop (bare_coroutine.hpp).
+template <class Driving, auto body>
+answer drive_bare_averager(std::uint64_t n) {
   bare_averager_stage::handle h;
-  h = least_protocol_averager(&h).coroutine;
-  h.resume();  // to its receive point
+  start_bare_stage(h, body);
   double sum = 0;
   for (std::uint64_t i = 0; i < n; ++i) {
     const std::uint64_t x = reading(i);
     if (!kept(x)) continue;
-    if (!least_push(h, &x)) std::abort();
+    if (!Driving::push(h, &x)) std::abort();
     sum += h.promise().out;
   }
-  least_push(h, static_cast<const std::uint64_t*>(nullptr));  // end of stream: the body ends
+  Driving::end(h);
   h.destroy();
   return {sum};
+}
+
+answer bare_resume(std::uint64_t n) { return drive_bare_averager<floor_driving, bare_averager>(n); }
+
+answer least_protocol(std::uint64_t n) {
+  return drive_bare_averager<least_protocol_driving, least_protocol_averager>(n);
 }
 
 answer hand_contiguous(std::uint64_t n) {

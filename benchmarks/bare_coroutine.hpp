@@ -7,8 +7,8 @@
 // "bare_resume" variant is written with it (RESULTS.md, "Appendix: the floor program").
 //
 // The "least_protocol" variants add to it the least that two of coflow's guarantees need per
-// value (least_push, receive_point): the loop tests that the body waits at its receive point
-// before resuming it (misuse and re-entry are errors, not undefined behaviour) and marks it
+// value (least_protocol_driving, receive_point): the loop tests that the body waits at its receive
+// point before resuming it (misuse and re-entry are errors, not undefined behaviour) and marks it
 // running; the body marks itself waiting again when it suspends and tests for end of stream (a
 // null value) when it resumes. Still no exceptions into the body, no std::optional received, no
 // replies handed on, no downstream to test.
@@ -56,17 +56,47 @@ struct receive_point {
   auto* await_resume() const noexcept { return promise.in; }
 };
 
-/// least_push(h, x): resumes the least-protocol stage `h` with the value at `x` (null: end of
-/// stream) if it waits at its receive point; false, and nothing resumed, otherwise.
-template <class Promise, class In>
-[[gnu::always_inline]] inline bool least_push(std::coroutine_handle<Promise> h, const In* x) {
-  Promise& p = h.promise();
-  if (p.where != bare_point::receiving) [[unlikely]]
-    return false;
-  p.where = bare_point::running;
-  p.in = x;
+/// start_bare_stage(h, body): makes the stage `body` with `h` as its handle and runs it to its
+/// first suspension. Out of line, so that the loop that drives it is compiled as it is alone.
+template <class In, class Out>
+[[gnu::noinline]] void start_bare_stage(
+    typename bare_stage<In, Out>::handle& h,
+    bare_stage<In, Out> (*body)(const typename bare_stage<In, Out>::handle*)) {
+  h = body(&h).coroutine;
   h.resume();
-  return true;
 }
+
+/// floor_driving: how the hand loop drives a bare stage: push(h, x) puts the value's address
+/// in the promise and resumes; end(h) does nothing.
+struct floor_driving {
+  template <class Promise, class In>
+  [[gnu::always_inline]] static bool push(std::coroutine_handle<Promise> h, const In* x) {
+    h.promise().in = x;
+    h.resume();
+    return true;
+  }
+  template <class Promise>
+  static void end(std::coroutine_handle<Promise>) {}
+};
+
+/// least_protocol_driving: how the hand loop drives a least-protocol stage: push(h, x) resumes
+/// `h` with the value at `x` if it waits at its receive point, and returns false (nothing
+/// resumed) otherwise; end(h) pushes end of stream, which ends the body.
+struct least_protocol_driving {
+  template <class Promise, class In>
+  [[gnu::always_inline]] static bool push(std::coroutine_handle<Promise> h, const In* x) {
+    Promise& p = h.promise();
+    if (p.where != bare_point::receiving) [[unlikely]]
+      return false;
+    p.where = bare_point::running;
+    p.in = x;
+    h.resume();
+    return true;
+  }
+  template <class Promise>
+  static void end(std::coroutine_handle<Promise> h) {
+    push(h, decltype(h.promise().in){nullptr});
+  }
+};
 
 }  // namespace coflow_bench

@@ -26,6 +26,7 @@
 #include "pipeline/pipeline.hpp"
 #include "pipeline/run.hpp"
 #include "pipeline/stage.hpp"
+#include "tests/operators/value_type_fixtures.hpp"
 
 namespace {
 
@@ -65,17 +66,9 @@ class failing_buf : public std::streambuf {
   }
 };
 
-template <class T>
-T make(int v) {
-  return T(v);
-}
-
-template <class T>
-std::vector<T> make_vector(std::initializer_list<int> values) {
-  std::vector<T> out;
-  for (int v : values) out.push_back(make<T>(v));
-  return out;
-}
+// Its own printable move_only (echo prints values); make and make_vector are the shared ones.
+using coflow::value_type_testing::make;
+using coflow::value_type_testing::make_vector;
 
 template <class T>
 std::string echo_of(std::initializer_list<int> values) {
