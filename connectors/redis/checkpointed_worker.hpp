@@ -131,7 +131,11 @@ class checkpointed_worker {
   /// `initial` is the state of a consumer that has no checkpoint yet.
   checkpointed_worker(stream_source& source, checkpoint_store& store, Parse parse,
                       worker_options options = {}, A initial = {})
-      : source_(&source), store_(&store), parse_(std::move(parse)), options_(options) {
+      : source_(&source),
+        store_(&store),
+        parse_(std::move(parse)),
+        options_(options),
+        reconnections_(source, options_.reconnections, options_.on_reconnect) {
     committed_.aggregate = std::move(initial);
   }
 
@@ -141,10 +145,7 @@ class checkpointed_worker {
         if (broken) reconnect();
         return run_from_checkpoint();
       } catch (const connection_error& e) {
-        if (std::cmp_greater_equal(reconnections_, options_.reconnections) || stop_requested())
-          throw;
-        ++reconnections_;
-        if (options_.on_reconnect) options_.on_reconnect(e);
+        if (!reconnections_.spend(e)) throw;
       }
     }
   }
@@ -154,15 +155,10 @@ class checkpointed_worker {
   /// checkpoints() is how many checkpoints were committed.
   [[nodiscard]] std::size_t checkpoints() const { return checkpoints_; }
   /// reconnections() is how many times run() opened its connection again (see above).
-  [[nodiscard]] std::size_t reconnections() const { return reconnections_; }
+  [[nodiscard]] std::size_t reconnections() const { return reconnections_.used(); }
 
  private:
   using clock = std::chrono::steady_clock;
-
-  bool stop_requested() const {
-    const auto* flag = source_->options().stop_requested;
-    return flag != nullptr && flag->load();
-  }
 
   void reconnect() {
     connection& reading = source_->connection_in_use();
@@ -238,7 +234,7 @@ class checkpointed_worker {
   clock::time_point last_commit_{};
   std::size_t rollbacks_ = 0;
   std::size_t checkpoints_ = 0;
-  std::size_t reconnections_ = 0;
+  detail::reconnection_budget reconnections_;
 };
 
 /// merged_checkpoints<A>(c, stream, group) merges the last checkpoint of every consumer of

@@ -140,12 +140,40 @@ struct pump_options {
 
 namespace detail {
 
+// The reconnections a loop reading `source` may still make (pump, checkpointed_worker): none
+// once `allowed` are spent or the source's stop flag is set.
+class reconnection_budget {
+ public:
+  reconnection_budget(const stream_source& source, int allowed,
+                      std::function<void(const connection_error&)> on_reconnect)
+      : source_(&source), allowed_(allowed), on_reconnect_(std::move(on_reconnect)) {}
+
+  // After `broken` broke the connection: whether to connect again. If so, the reconnection is
+  // counted and reported to on_reconnect.
+  bool spend(const connection_error& broken) {
+    const auto* stop = source_->options().stop_requested;
+    if (std::cmp_greater_equal(used_, allowed_) || (stop != nullptr && stop->load())) return false;
+    ++used_;
+    if (on_reconnect_) on_reconnect_(broken);
+    return true;
+  }
+
+  // How many reconnections were made.
+  [[nodiscard]] std::size_t used() const { return used_; }
+
+ private:
+  const stream_source* source_;
+  int allowed_;
+  std::function<void(const connection_error&)> on_reconnect_;
+  std::size_t used_ = 0;
+};
+
 // Runs a pump's reads and acks, and resumes them after a broken connection while the budget
 // lasts (see Reconnection above).
 class pump_connection {
  public:
   pump_connection(stream_source& source, const pump_options& options)
-      : source_(&source), options_(&options) {}
+      : source_(&source), budget_(source, options.reconnections, options.on_reconnect) {}
 
   // step() once it went through; `taken` are the entries the pipeline took and that are not
   // acknowledged yet: a resumption acknowledges them first.
@@ -162,10 +190,7 @@ class pump_connection {
         }
         return step();
       } catch (const connection_error& e) {
-        const auto* stop = source_->options().stop_requested;
-        if (reconnections_ >= options_->reconnections || (stop != nullptr && stop->load())) throw;
-        ++reconnections_;
-        if (options_->on_reconnect) options_->on_reconnect(e);
+        if (!budget_.spend(e)) throw;
         broken_ = true;
       }
     }
@@ -173,8 +198,7 @@ class pump_connection {
 
  private:
   stream_source* source_;
-  const pump_options* options_;
-  int reconnections_ = 0;
+  reconnection_budget budget_;
   bool broken_ = false;
 };
 
